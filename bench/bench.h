@@ -1,0 +1,29 @@
+/*
+ * bench.h - mmsim's micro-benchmarks (`mmsim bench [NAME...]`).
+ *
+ * Each benchmark boots its own machines, times its loops with
+ * CLOCK_MONOTONIC, and prints one line per figure:
+ *   NAME/CASE  ops/s  ns/op  (median of R runs)  target: ...
+ * Benchmarks never fail a test: targets are compared in bench/README.md.
+ */
+#ifndef MMSIM_BENCH_H
+#define MMSIM_BENCH_H
+
+#include <stdio.h>
+
+struct bench_def {
+	const char *name;  /* "page_alloc" */
+	const char *help;  /* one line */
+	/* Run, printing results to out; returns 0, or 2 on bad arguments. */
+	int (*run)(FILE *out, int quick);
+};
+
+/* All benchmarks, terminated by a NULL name (bench.c). */
+extern const struct bench_def bench_table[];
+
+int bench_page_alloc(FILE *out, int quick);
+
+/* Nanoseconds from CLOCK_MONOTONIC. */
+unsigned long long bench_now_ns(void);
+
+#endif
