@@ -41,6 +41,8 @@ uint64_t memblock_free_all(struct mm_kernel *k);
 /* Size the zones from the arch's boundaries and RAM; set up free areas.
  * Called after mem_map exists, before memblock_free_all. */
 int free_area_init(struct mm_kernel *k);
+/* Free the zones' host-side arrays (pageblock types) at machine teardown. */
+void free_area_fini(struct mm_kernel *k);
 /* Free one block of 2^order boot pages into the buddy (memblock_free_all). */
 void __free_pages_core(struct mm_kernel *k, struct page *page, unsigned order);
 /* Compute min_free_kbytes (unless the user set it), watermarks,
