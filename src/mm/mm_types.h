@@ -246,6 +246,21 @@ struct mm_kernel {
 	mm_pa_t kernel_pgd_pa;     /* init_mm.pgd */
 	uint64_t direct_map_bytes[3]; /* DirectMap4k, 2M/4M, 1G */
 
+	/* Kernel object allocators (issue 3): each keeps its state behind one
+	 * pointer, set up at boot by its *_init and freed by its *_fini. */
+	struct slab_state *slab;         /* slab.c: caches, kmalloc classes */
+	struct vmalloc_state *vmalloc;   /* vmalloc.c: busy/free areas */
+	struct highmem_state *highmem;   /* highmem.c: PKMAP and fixmap slots */
+	struct percpu_state *percpu;     /* percpu.c: chunks */
+	struct cma_state *cma;           /* cma.c: the reserved CMA area */
+	/* meminfo counters those layers keep (pages unless named _bytes). */
+	uint64_t nr_slab_reclaimable;    /* SReclaimable */
+	uint64_t nr_slab_unreclaimable;  /* SUnreclaim */
+	uint64_t nr_vmalloc_pages;       /* VmallocUsed */
+	uint64_t nr_percpu_bytes;        /* Percpu */
+	uint64_t nr_kernel_stack_bytes;  /* KernelStack */
+	uint64_t totalcma_pages;         /* CmaTotal */
+
 	struct printk_log log;
 	uint64_t clock_ns;         /* simulated time: tick advances it */
 	int debug_checks;          /* run the invariant checker after each op */
