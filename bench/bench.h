@@ -22,6 +22,11 @@ struct bench_def {
 extern const struct bench_def bench_table[];
 
 int bench_page_alloc(FILE *out, int quick);
+/* bench_vm_hw.c: TLB-hit translations and page walks per second. */
+int bench_tlb(FILE *out, int quick);
+
+/* bench_slab.c: kmem_cache_alloc+free through the per-CPU fast path, kmalloc. */
+int bench_slab(FILE *out, int quick);
 
 /* Nanoseconds from CLOCK_MONOTONIC. */
 unsigned long long bench_now_ns(void);

@@ -17,6 +17,8 @@ struct mm_machine_config {
 	uint64_t seed;          /* randomisation seed (kernel.randomize_va_space=2) */
 	/* toy arch only */
 	unsigned toy_va_bits, toy_pa_bits, toy_page_bytes, toy_levels;
+	char tlb[256];          /* TLB geometry (docs/mmu-tlb.md); "" = the default */
+	int pcid;               /* -1 default (on), 0 off, 1 on */
 	char slub_debug[16];    /* "" off; "FZPU"-style letters as Linux's slub_debug= */
 	int debug_checks;       /* -1: build default; 0 off; 1 on */
 };

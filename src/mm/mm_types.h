@@ -204,6 +204,15 @@ struct mm_sysctl {
 	int64_t watermark_boost_factor; /* default 15000 */
 	int64_t lowmem_reserve_ratio[MAX_NR_ZONES];
 	int64_t percpu_pagelist_high_fraction;
+	/* The address space (mmap.c sets these in mmap_init). */
+	int64_t overcommit_memory;      /* 0 heuristic, 1 always, 2 never */
+	int64_t overcommit_ratio;       /* percent of RAM in CommitLimit (50) */
+	int64_t overcommit_kbytes;      /* used instead of the ratio when set */
+	int64_t max_map_count;          /* VMAs per mm (65530) */
+	int64_t mmap_min_addr;          /* lowest MAP_FIXED address (65536) */
+	int64_t admin_reserve_kbytes;   /* min(3% of free, 8M) at boot */
+	int64_t user_reserve_kbytes;    /* min(3% of free, 128M) at boot */
+	uint64_t stack_guard_gap;       /* bytes below a stack kept free (256 pages) */
 };
 
 /* ---- printk ---------------------------------------------------------------- */
@@ -214,6 +223,8 @@ struct printk_log {
 };
 
 /* ---- the kernel memory-management state of one machine --------------------- */
+
+struct hw_cpu;
 
 struct mm_kernel {
 	const struct arch_profile *arch;
@@ -235,9 +246,12 @@ struct mm_kernel {
 	struct mm_sysctl sysctl;
 	struct vm_event_state vm;  /* vmstat counters */
 	uint64_t nr_pagetable_pages; /* meminfo PageTables (after boot) */
+	int64_t vm_committed_as;   /* Committed_AS, pages (mmap.c's overcommit accounting) */
+	struct list_head mmlist;   /* every mm_struct (Linux's init_mm.mmlist); mmap_init */
 	uint64_t totalram_pages;   /* managed pages, all zones */
 	uint64_t totalhigh_pages;
 	uint64_t totalreserve_pages;
+	bool page_group_by_mobility_disabled; /* RAM too small to group by mobility */
 
 	/* Boot facts for dmesg's Memory: line (bytes). */
 	uint64_t boot_kernel_code, boot_rwdata, boot_rodata, boot_init, boot_bss;
@@ -261,9 +275,12 @@ struct mm_kernel {
 	uint64_t nr_kernel_stack_bytes;  /* KernelStack */
 	uint64_t totalcma_pages;         /* CmaTotal */
 
+	struct hw_cpu *cpus;             /* the machine's CPUs (hw/cpu.h), nr_cpus of them */
+
 	struct printk_log log;
 	uint64_t clock_ns;         /* simulated time: tick advances it */
 	int debug_checks;          /* run the invariant checker after each op */
+	char slub_debug[16];       /* slub_debug= boot option (machine config); slab.c parses it */
 	char last_error[256];      /* why the last operation failed (for the CLI) */
 };
 

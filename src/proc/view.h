@@ -65,10 +65,26 @@ int view_pagetypeinfo(struct mm_machine *, int, const char *const *, struct view
 int view_zoneinfo(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
 int view_dmesg(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
 int view_pagetable(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
+int view_vmallocinfo(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
+/* tlb.c: `show tlb [cpuN] [entries]`; reaches the CPUs via machine_cpu(). */
+int view_tlb(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
 
 /* NULL if there is no such view. */
 const struct view_def *view_lookup(const char *name);
 /* All views, NULL-name terminated. */
 extern const struct view_def view_table[];
+
+/* ---- src/proc/vmstat.c: the counters as the views print them ----------- */
+struct mm_kernel;
+struct zone;
+/* Fill v[NR_VM_ITEMS] with every /proc/vmstat value as printed: state
+ * counters recomputed from zones and page flags, events from k->vm. */
+void vmstat_snapshot(const struct mm_kernel *k, uint64_t *v);
+/* Fill v[NR_VM_ITEMS] with zone z's own counters (the zone and NUMA items
+ * zoneinfo prints per zone); the other entries are 0. */
+void zone_vmstat_snapshot(const struct mm_kernel *k, const struct zone *z, uint64_t *v);
+/* Base pages in one PMD-level huge page (HPAGE_PMD_NR: 512 on x86_64 and
+ * PAE, 1024 on i386); 0 when the arch has no such leaf (toy). */
+uint64_t vmstat_hpage_pmd_nr(const struct mm_kernel *k);
 
 #endif

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/tlb.h"
 #include "mm/internal.h"
 #include "sim/machine.h"
 
@@ -39,6 +40,7 @@ void mm_machine_config_default(struct mm_machine_config *cfg)
 	cfg->toy_page_bytes = 64;
 	cfg->toy_levels = 2;
 	cfg->debug_checks = -1;
+	cfg->pcid = -1;
 }
 
 static void sysctl_defaults(struct mm_kernel *k)
@@ -194,6 +196,18 @@ static int boot(struct mm_machine *m, char *err, size_t err_len)
 			 (unsigned long long)m->cfg.ram_bytes);
 		return -ENOMEM;
 	}
+	struct hw_tlb_config tc;
+	hw_tlb_config_default(&tc);
+	if (m->cfg.pcid >= 0)
+		tc.pcid = m->cfg.pcid;
+	if (m->cfg.tlb[0] && hw_tlb_config_parse(&tc, m->cfg.tlb, err, err_len))
+		return -EINVAL;
+	if ((ret = hw_cpus_init(m->cpus, m->cfg.nr_cpus, &m->arch, &m->ram, &tc))) {
+		snprintf(err, err_len, "cannot set up the CPUs' TLBs for %s", m->arch.name);
+		return ret;
+	}
+	m->cpus_ready = true;
+	k->cpus = m->cpus;
 	if ((ret = setup_memory_map(m))) {
 		snprintf(err, err_len, "memblock: too many memory regions");
 		return ret;
@@ -211,12 +225,16 @@ static int boot(struct mm_machine *m, char *err, size_t err_len)
 		snprintf(err, err_len, "no memory for the kernel page tables");
 		return ret;
 	}
+	/* Every CPU starts on init_mm's tables; Linux runs ASID 0 as PCID 1. */
+	for (unsigned i = 0; k->kernel_pgd_pa && i < k->nr_cpus; i++)
+		hw_cpu_write_cr3(&m->cpus[i], k->kernel_pgd_pa, 1, false);
 	if ((ret = free_area_init(k))) {
 		snprintf(err, err_len, "zone setup failed (%s)", k->last_error);
 		return ret;
 	}
 	memblock_free_all(k);
 	init_per_zone_wmark_min(k);
+	mmap_init(k);
 	print_memory_line(k);
 	return 0;
 }
@@ -228,6 +246,16 @@ static int validate(const struct mm_machine_config *cfg, char *err, size_t err_l
 		return -EINVAL;
 	}
 	return 0;
+}
+
+struct hw_cpu *machine_cpu(struct mm_machine *m, unsigned i)
+{
+	return m->cpus_ready && i < m->cfg.nr_cpus ? &m->cpus[i] : NULL;
+}
+
+unsigned machine_nr_cpus(struct mm_machine *m)
+{
+	return m->cpus_ready ? m->cfg.nr_cpus : 0;
 }
 
 struct mm_machine *mm_machine_create(const struct mm_machine_config *cfg, char *err,
@@ -285,6 +313,8 @@ void mm_machine_destroy(struct mm_machine *m)
 {
 	if (!m)
 		return;
+	if (m->cpus_ready)
+		hw_cpus_fini(m->cpus, m->cfg.nr_cpus);
 	free_area_fini(&m->k);
 	if (m->k.mem_map_in_host)
 		free(m->k.mem_map);

@@ -1,0 +1,217 @@
+/*
+ * sysctl.c - the vm.* tunables, as /proc/sys/vm and sysctl(8) show them.
+ *
+ *   scenario "sysctl vm.min_free_kbytes=2048"
+ *        -> mm_sysctl_set(k, "vm.min_free_kbytes", {2048}, 1)
+ *        -> table entry: validate like Linux's proc handler, store in
+ *           k->sysctl, recompute what depends on it
+ *
+ * One table row per tunable; a layer that adds a tunable adds a row. Values
+ * are validated exactly as the kernel's handlers do (proc_dointvec_minmax
+ * ranges; extra values in a vector are ignored, as procfs ignores them).
+ *
+ * vm.lowmem_reserve_ratio is a vector with one entry per zone Linux has on
+ * the arch (x86_64: DMA DMA32 Normal Movable Device; i386: DMA Normal
+ * HighMem Movable; toy: Normal Movable). ZONE_DEVICE never holds memory, so
+ * its entry is accepted and kept but changes nothing.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mm/internal.h"
+
+#define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
+
+struct sysctl_entry {
+	const char *name;
+	int (*set)(struct mm_kernel *k, const int64_t *vals, int n, char *err, size_t errlen);
+	int (*get)(struct mm_kernel *k, int64_t *vals, int max);
+};
+
+/* proc_dointvec_minmax: an int within [lo, hi]. */
+static int int_in_range(int64_t v, int64_t lo, int64_t hi, char *err, size_t errlen)
+{
+	if (v < lo || v > hi) {
+		snprintf(err, errlen, "%lld is out of range (%lld..%lld)", (long long)v, (long long)lo,
+			 (long long)hi);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The zones the lowmem_reserve_ratio vector names, in order; -1 = Device. */
+static int ratio_zones(const struct mm_kernel *k, int *types)
+{
+	int n = 0;
+	for (int t = 0; t < MAX_NR_ZONES; t++)
+		if (t == ZONE_MOVABLE || k->arch->zone_exists[t])
+			types[n++] = t;
+	/* CONFIG_ZONE_DEVICE exists on x86_64 kernels only (the arch with DMA32). */
+	if (k->arch->zone_exists[ZONE_DMA32])
+		types[n++] = -1;
+	return n;
+}
+
+static int set_min_free_kbytes(struct mm_kernel *k, const int64_t *v, int n, char *err,
+			       size_t errlen)
+{
+	(void)n;
+	int rc = int_in_range(v[0], 0, INT_MAX, err, errlen);
+	if (rc)
+		return rc;
+	k->sysctl.min_free_kbytes = v[0];
+	k->sysctl.user_min_free_kbytes = v[0];
+	setup_per_zone_wmarks(k);
+	return 0;
+}
+
+static int get_min_free_kbytes(struct mm_kernel *k, int64_t *v, int max)
+{
+	(void)max;
+	v[0] = k->sysctl.min_free_kbytes;
+	return 1;
+}
+
+static int set_watermark_scale_factor(struct mm_kernel *k, const int64_t *v, int n, char *err,
+				      size_t errlen)
+{
+	(void)n;
+	int rc = int_in_range(v[0], 1, 3000, err, errlen);
+	if (rc)
+		return rc;
+	k->sysctl.watermark_scale_factor = v[0];
+	setup_per_zone_wmarks(k);
+	return 0;
+}
+
+static int get_watermark_scale_factor(struct mm_kernel *k, int64_t *v, int max)
+{
+	(void)max;
+	v[0] = k->sysctl.watermark_scale_factor;
+	return 1;
+}
+
+static int set_watermark_boost_factor(struct mm_kernel *k, const int64_t *v, int n, char *err,
+				      size_t errlen)
+{
+	(void)n;
+	int rc = int_in_range(v[0], 0, INT_MAX, err, errlen);
+	if (rc)
+		return rc;
+	k->sysctl.watermark_boost_factor = v[0];
+	return 0;
+}
+
+static int get_watermark_boost_factor(struct mm_kernel *k, int64_t *v, int max)
+{
+	(void)max;
+	v[0] = k->sysctl.watermark_boost_factor;
+	return 1;
+}
+
+static int set_lowmem_reserve_ratio(struct mm_kernel *k, const int64_t *v, int n, char *err,
+				    size_t errlen)
+{
+	int types[MAX_NR_ZONES + 1];
+	int nz = ratio_zones(k, types);
+	for (int i = 0; i < n && i < nz; i++) {
+		int rc = int_in_range(v[i], INT_MIN, INT_MAX, err, errlen);
+		if (rc)
+			return rc;
+	}
+	for (int i = 0; i < n && i < nz; i++) {
+		if (types[i] < 0)
+			continue;
+		/* Linux turns ratios below 1 into 0 (no reserve). */
+		k->sysctl.lowmem_reserve_ratio[types[i]] = v[i] < 1 ? 0 : v[i];
+	}
+	setup_per_zone_lowmem_reserve(k);
+	return 0;
+}
+
+static int get_lowmem_reserve_ratio(struct mm_kernel *k, int64_t *v, int max)
+{
+	int types[MAX_NR_ZONES + 1];
+	int nz = ratio_zones(k, types), i;
+	for (i = 0; i < nz && i < max; i++)
+		v[i] = types[i] < 0 ? 0 : k->sysctl.lowmem_reserve_ratio[types[i]];
+	return i;
+}
+
+static int set_percpu_pagelist_high_fraction(struct mm_kernel *k, const int64_t *v, int n,
+					     char *err, size_t errlen)
+{
+	(void)n;
+	int rc = int_in_range(v[0], 0, INT_MAX, err, errlen);
+	if (rc)
+		return rc;
+	if (v[0] && v[0] < MIN_PERCPU_PAGELIST_HIGH_FRACTION) {
+		snprintf(err, errlen, "%lld is below the minimum fraction %d (0 means automatic)",
+			 (long long)v[0], MIN_PERCPU_PAGELIST_HIGH_FRACTION);
+		return -EINVAL;
+	}
+	k->sysctl.percpu_pagelist_high_fraction = v[0];
+	zone_pcp_update_all(k);
+	return 0;
+}
+
+static int get_percpu_pagelist_high_fraction(struct mm_kernel *k, int64_t *v, int max)
+{
+	(void)max;
+	v[0] = k->sysctl.percpu_pagelist_high_fraction;
+	return 1;
+}
+
+static const struct sysctl_entry sysctl_table[] = {
+	{ "vm.min_free_kbytes", set_min_free_kbytes, get_min_free_kbytes },
+	{ "vm.watermark_scale_factor", set_watermark_scale_factor, get_watermark_scale_factor },
+	{ "vm.watermark_boost_factor", set_watermark_boost_factor, get_watermark_boost_factor },
+	{ "vm.lowmem_reserve_ratio", set_lowmem_reserve_ratio, get_lowmem_reserve_ratio },
+	{ "vm.percpu_pagelist_high_fraction", set_percpu_pagelist_high_fraction,
+	  get_percpu_pagelist_high_fraction },
+};
+
+static const struct sysctl_entry *sysctl_lookup(const char *name)
+{
+	for (size_t i = 0; i < MM_ARRAY_SIZE(sysctl_table); i++)
+		if (strcmp(sysctl_table[i].name, name) == 0)
+			return &sysctl_table[i];
+	return NULL;
+}
+
+int mm_sysctl_set(struct mm_kernel *k, const char *name, const int64_t *vals, int nvals,
+		  char *err, size_t errlen)
+{
+	char dummy[8];
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	const struct sysctl_entry *e = name ? sysctl_lookup(name) : NULL;
+	if (!e)
+		return -ENOENT;
+	if (!vals || nvals < 1) {
+		snprintf(err, errlen, "needs a value");
+		return -EINVAL;
+	}
+	return e->set(k, vals, nvals, err, errlen);
+}
+
+int mm_sysctl_get(struct mm_kernel *k, const char *name, int64_t *vals, int maxvals, char *err,
+		  size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	const struct sysctl_entry *e = name ? sysctl_lookup(name) : NULL;
+	if (!e)
+		return -ENOENT;
+	if (!vals || maxvals < 1) {
+		if (err && errlen)
+			snprintf(err, errlen, "no room for the value");
+		return -EINVAL;
+	}
+	return e->get(k, vals, maxvals);
+}

@@ -1,0 +1,2 @@
+# echo has no result to store.
+echo "x" -> $v

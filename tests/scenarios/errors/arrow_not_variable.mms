@@ -1,0 +1,2 @@
+# A variable is written with a dollar.
+alloc_pages 0 -> p

@@ -1,0 +1,2 @@
+# -> must name where the result goes.
+alloc_pages 0 ->

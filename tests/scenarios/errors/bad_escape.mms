@@ -1,0 +1,2 @@
+# C escapes only.
+echo "a\qb"

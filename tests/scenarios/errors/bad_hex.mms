@@ -1,0 +1,2 @@
+# Hex digits stop at F.
+tick 0xZZ

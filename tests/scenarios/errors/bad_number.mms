@@ -1,0 +1,2 @@
+# 12Q: Q is no size suffix.
+alloc_pages 12Q

@@ -1,0 +1,2 @@
+# verbose is on or off.
+set verbose maybe

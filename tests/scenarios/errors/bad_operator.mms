@@ -1,0 +1,2 @@
+# =< is not an operator.
+expect meminfo.MemFree =< 1

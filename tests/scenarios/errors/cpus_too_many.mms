@@ -1,0 +1,2 @@
+# ... and at most 64.
+machine cpus=65

@@ -1,0 +1,2 @@
+# A machine has at least one CPU.
+machine cpus=0

@@ -1,0 +1,2 @@
+# Expressions add, subtract and multiply; they do not divide.
+tick 10/2

@@ -1,0 +1,2 @@
+# Text after a complete expression.
+tick (1+2)x

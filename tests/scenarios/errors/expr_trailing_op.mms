@@ -1,0 +1,2 @@
+# An operator needs a right-hand side.
+tick 4K+

@@ -1,0 +1,2 @@
+# free_pages needs the PFN and the order.
+free_pages

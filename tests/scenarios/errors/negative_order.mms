@@ -1,0 +1,2 @@
+# Orders are not negative.
+alloc_pages -1

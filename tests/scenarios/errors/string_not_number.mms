@@ -1,0 +1,2 @@
+# A quoted string is not a number.
+tick "5"

@@ -1,0 +1,2 @@
+# va_bits= shapes the toy machine only.
+machine va_bits=14

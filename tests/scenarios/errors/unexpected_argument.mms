@@ -1,0 +1,2 @@
+# tick takes one number.
+tick 1 2

@@ -1,0 +1,2 @@
+# A near miss is suggested.
+expect meminfo.MemFre > 0

@@ -1,0 +1,2 @@
+# machine has no flavour.
+machine flavour=x

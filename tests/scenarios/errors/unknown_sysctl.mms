@@ -1,0 +1,2 @@
+# An unknown tunable.
+sysctl vm.no_such_knob=1

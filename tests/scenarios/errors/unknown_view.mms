@@ -1,0 +1,2 @@
+# There is no such view.
+show nosuchview

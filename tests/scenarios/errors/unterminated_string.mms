@@ -1,0 +1,2 @@
+# The closing quote is missing.
+echo "hello
