@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/mmu.h"
 #include "mm/highmem.h"
 #include "mm/internal.h"
 #include "mm/vmalloc.h"
@@ -309,9 +310,11 @@ int kunmap_local(struct mm_kernel *k, unsigned cpu, mm_va_t va)
 		rc = -EINVAL;
 	}
 	pgtable_unmap_range(k, k->kernel_pgd_pa, top, k->page_size);
-	/* arch_kmap_local_post_unmap on x86: flush_tlb_one_kernel(addr). */
+	/* arch_kmap_local_post_unmap on x86: flush_tlb_one_kernel(addr), on this
+	 * CPU only: no other CPU ever used its kmap_local slots. */
 	hs->nr_local_flushes++;
-	kernel_tlb_flush_range(k, top, top + k->page_size);
+	if (k->cpus)
+		tlb_invlpg(&k->cpus[cpu], top);
 	kc->pfn[idx] = 0;
 	kc->idx--;
 	hs->nr_kunmap_local++;

@@ -225,6 +225,8 @@ struct printk_log {
 /* ---- the kernel memory-management state of one machine --------------------- */
 
 struct hw_cpu;
+struct task_state;
+struct simfs;
 
 struct mm_kernel {
 	const struct arch_profile *arch;
@@ -276,6 +278,10 @@ struct mm_kernel {
 	uint64_t totalcma_pages;         /* CmaTotal */
 
 	struct hw_cpu *cpus;             /* the machine's CPUs (hw/cpu.h), nr_cpus of them */
+	/* Issue 4: processes and files, each behind one pointer. */
+	struct task_state *tasks;        /* kernel/task.c: every process, by name and pid */
+	struct simfs *fs;                /* fs/simfs.c: the sandboxed files */
+	struct page *zero_page;          /* memory.c: the shared zero page (PG_zero) */
 
 	struct printk_log log;
 	uint64_t clock_ns;         /* simulated time: tick advances it */

@@ -22,19 +22,22 @@
  *     n->partial  ─▶ slab ─▶ slab ─▶ slab      node partial list (PG_workingset)
  *   full slabs are on no list (on n->full with SLAB_STORE_USER)
  *
- * kmem_cache_alloc pops c->freelist (the fast path). When it is empty the
- * slow path takes, in order: the objects freed meanwhile into the cpu slab
- * (slab->freelist), a cpu partial slab, node partial slabs (the first becomes
- * the cpu slab and up to cpu_partial_slabs/2 more move to the cpu partial
- * list), and finally a new slab from the buddy allocator.
+ * kmem_cache_alloc pops c->freelist (the fast path; the next pointer, read
+ * from simulated RAM, must name a slot of the cpu slab: a scenario may have
+ * overwritten it). When it is empty the slow path takes, in order: the
+ * objects freed meanwhile into the cpu slab (slab->freelist), a cpu partial
+ * slab, node partial slabs (the first becomes the cpu slab and up to
+ * cpu_partial_slabs/2 more move to the cpu partial list), and finally a new
+ * slab from the buddy allocator.
  *
- * kmem_cache_free finds the slab from the object's address (VA -> PFN ->
- * struct page -> compound head -> page->mapping is the cache). An object of
- * the cpu slab goes back on c->freelist (fast path); otherwise onto its
- * slab's freelist: a slab that was full goes to this CPU's partial list (the
- * whole list is flushed to the node when it holds cpu_partial_slabs), and a
- * node partial slab that becomes empty is given back to the buddy allocator
- * when the node already keeps min_partial slabs.
+ * kmem_cache_free of an object inside this CPU's slab (its address range
+ * says so) pushes it on c->freelist (the fast path). Otherwise the slab is
+ * found from the address (VA -> PFN -> struct page -> compound head;
+ * page->mapping is the cache, which is how kfree needs no size) and the
+ * object goes onto its slab's freelist: a slab that was full goes to this
+ * CPU's partial list (the whole list is flushed to the node when it holds
+ * cpu_partial_slabs), and a node partial slab that becomes empty is given
+ * back to the buddy allocator when the node already keeps min_partial slabs.
  *
  * Caches with debugging (slub_debug, SLAB_RED_ZONE...) never use cpu slabs:
  * every allocation and free goes through the node lists one object at a
@@ -1558,7 +1561,7 @@ size_t ksize(struct mm_kernel *k, mm_va_t obj)
 	return slab_ksize(s);
 }
 
-static int __kfree(struct slab_state *st, mm_va_t obj, const char *site)
+static int __kfree(struct slab_state *st, mm_va_t obj)
 {
 	struct page *page = virt_to_head_page(st, obj);
 	if (__builtin_expect(!page, 0)) {
@@ -1583,7 +1586,7 @@ int kfree_caller(struct mm_kernel *k, mm_va_t obj, const char *site)
 		return 0;
 	const char *prev = st->cur_site;
 	st->cur_site = site ? site : prev;
-	int ret = __kfree(st, obj, site);
+	int ret = __kfree(st, obj);
 	st->cur_site = prev;
 	return ret;
 }

@@ -28,10 +28,11 @@
  * the next area; vmallocinfo's size includes it.
  *
  * vfree is lazy, as Linux's is: the PTEs are cleared and the pages freed at
- * once, but the VA goes to the lazy tree. When more than lazy_max_pages
- * (fls(nr_cpus) * 32 MiB worth of pages) are waiting, or an allocation finds
- * no hole, one purge flushes the TLB range covering all of them and returns
- * them to the free tree: one global flush amortised over many vfrees.
+ * once, but the VA goes to the lazy tree, because other CPUs' TLBs may still
+ * translate it. When more than lazy_max_pages (fls(nr_cpus) * 32 MiB worth
+ * of pages) are waiting, or an allocation finds no hole, one purge shoots
+ * down the TLB range covering all of them and returns them to the free
+ * tree: one global flush amortised over many vfrees.
  *
  * Kernel page-table pages: mapping a new area may create PTE tables (and
  * PMD/PUD tables). On i386 without PAE a new PTE table means a new PGD entry
@@ -48,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/mmu.h"
 #include "include/strbuf.h"
 #include "mm/internal.h"
 #include "mm/slab.h"
@@ -395,13 +397,17 @@ static void merge_or_add(struct mm_kernel *k, struct vmap_area **root, struct vm
 
 void kernel_tlb_flush_range(struct mm_kernel *k, mm_va_t start, mm_va_t end)
 {
-	/* TLB MODEL HOOK: hw/tlb.c does not exist yet. When it does, invalidate
-	 * [start, end) in every CPU's TLB here (flush_tlb_kernel_range: an IPI to
-	 * all CPUs, or a full flush above tlb_single_page_flush_ceiling pages). */
-	(void)start;
-	(void)end;
 	if (k->vmalloc)
 		k->vmalloc->nr_tlb_flushes++;
+	if (!k->cpus || start >= end)
+		return;
+	/* flush_tlb_kernel_range: every CPU may cache kernel translations, so
+	 * all of them flush (IPIs from the running CPU, taken to be CPU 0 until
+	 * the scheduler says otherwise); beyond tlb_single_page_flush_ceiling
+	 * pages a CPU drops everything, global entries included. */
+	uint64_t mask = k->nr_cpus >= 64 ? UINT64_MAX : (1ULL << k->nr_cpus) - 1;
+	tlb_shootdown(k->cpus, k->nr_cpus, 0, mask, MM_ALIGN_DOWN(start, k->page_size),
+		      MM_ALIGN_UP(end, k->page_size), k->page_shift, true);
 }
 
 void vmalloc_purge_lazy(struct mm_kernel *k)

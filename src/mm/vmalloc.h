@@ -128,10 +128,9 @@ int vmap_pages_range(struct mm_kernel *k, mm_va_t va, const mm_pfn_t *pfns, unsi
 void vunmap_range_noflush(struct mm_kernel *k, mm_va_t va, uint64_t len);
 
 /*
- * The kernel TLB flush call site of vmalloc, kmap and per-CPU chunks
- * (Linux's flush_tlb_kernel_range). There is no TLB model yet: this counts
- * the flush; when hw/tlb.c exists it must invalidate [start, end) on every
- * CPU here.
+ * The kernel TLB flush of vmalloc, kmap and per-CPU chunks (Linux's
+ * flush_tlb_kernel_range): [start, end) leaves every CPU's TLB (a shootdown
+ * through hw/mmu.h); counted in vmalloc_state.nr_tlb_flushes.
  */
 void kernel_tlb_flush_range(struct mm_kernel *k, mm_va_t start, mm_va_t end);
 

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "hw/mmu.h"
 #include "mm/internal.h"
 #include "mm/vmalloc.h"
 #include "mm/highmem.h"
@@ -215,6 +216,35 @@ TEST(lazy_purge_after_32M)
 	CHECK_EQ(vs->nr_free_areas, 1); /* everything merged back into one hole */
 	CHECK_EQ(vmalloc(k, MM_MB), X86_64_VMALLOC_START); /* lowest hole again */
 	CHECK(vmalloc_check(k));
+	mm_machine_destroy(m);
+}
+
+TEST(stale_tlb_entry_until_the_purge)
+{
+	struct mm_machine *m = boot("x86_64", 128 * MM_MB, 2);
+	struct mm_kernel *k = &m->k;
+	if (!k->cpus) {
+		CHECK(k->cpus != NULL);
+		mm_machine_destroy(m);
+		return;
+	}
+	mm_va_t a = vmalloc(k, 4096);
+	mm_pfn_t pfn = find_vm_area(k, a)->pages[0];
+	mm_pa_t pa = 0;
+	/* CPU 1 reads the buffer: its TLB now caches the translation. */
+	CHECK_EQ(mmu_translate(&k->cpus[1], a, HW_READ, false, &pa, NULL), 0);
+	CHECK_EQ(pa, pfn << 12);
+	vfree(k, a);
+	/* The PTE is gone but CPU 1 still hits its TLB entry: this is why the
+	 * range may not be reused before the flush. */
+	pa = 0;
+	CHECK_EQ(mmu_translate(&k->cpus[1], a, HW_READ, false, &pa, NULL), 0);
+	CHECK_EQ(pa, pfn << 12);
+	/* The purge shoots the range down on every CPU: now it faults. */
+	uint64_t shot = k->cpus[1].stats.shootdowns;
+	vmalloc_purge_lazy(k);
+	CHECK_EQ(k->cpus[1].stats.shootdowns, shot + 1);
+	CHECK(mmu_translate(&k->cpus[1], a, HW_READ, false, &pa, NULL) != 0);
 	mm_machine_destroy(m);
 }
 
@@ -444,6 +474,7 @@ int main(void)
 	RUN(pages_not_physically_contiguous);
 	RUN(vfree_returns_every_page);
 	RUN(lazy_purge_after_32M);
+	RUN(stale_tlb_entry_until_the_purge);
 	RUN(lowest_fit_matches_a_linear_scan);
 	RUN(vmallocinfo_format);
 	RUN(big_vmalloc_has_vmalloced_pages_array);
