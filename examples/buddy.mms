@@ -13,50 +13,57 @@
 #   0x7e20-0x7e2f  order 4
 #   0x7e30-0x7e37  order 3
 #   0x7e38-0x7e3b  order 2
+#
+# Every pageblock starts MOVABLE. Then the slab allocator boots: its first
+# caches (kmem_cache, kmem_cache_node) need unmovable pages, find no
+# unmovable free block, and fall back by claiming the LARGEST movable block
+# - one order-10 block, i.e. two pageblocks become UNMOVABLE. Anti-
+# fragmentation in action: unmovable pages gather in few pageblocks. So the
+# movable free lists hold what is above minus one order-10 block.
 machine arch=x86_64 ram=128M
 
 expect zoneinfo.DMA32.managed == 24124
-expect buddyinfo.DMA32.10 == 23
-expect buddyinfo.DMA32.9 == 1
-expect buddyinfo.DMA32.5 == 1
-expect buddyinfo.DMA32.4 == 1
-expect buddyinfo.DMA32.3 == 1
-expect buddyinfo.DMA32.2 == 1
-expect buddyinfo.DMA32.1 == 0
+expect pagetypeinfo.DMA32.blocks.Unmovable == 2
+expect pagetypeinfo.DMA32.Movable.10 == 22
+expect pagetypeinfo.DMA32.Movable.9 == 1
+expect pagetypeinfo.DMA32.Movable.5 == 1
+expect pagetypeinfo.DMA32.Movable.4 == 1
+expect pagetypeinfo.DMA32.Movable.3 == 1
+expect pagetypeinfo.DMA32.Movable.2 == 1
+expect pagetypeinfo.DMA32.Movable.1 == 0
 
 # A movable order-4 request finds an order-4 block of its own type on the
 # free list and takes it whole: nothing splits.
 alloc_pages 4 gfp=GFP_HIGHUSER_MOVABLE -> $a
 expect $a == 0x7e20
-expect buddyinfo.DMA32.4 == 0
+expect pagetypeinfo.DMA32.Movable.4 == 0
 free_pages $a 4
-expect buddyinfo.DMA32.4 == 1
+expect pagetypeinfo.DMA32.Movable.4 == 1
 
 # An order-6 request: orders 6, 7 and 8 are empty, so the order-9 block at
 # 0x7c00 splits: 9 -> 8 + 8 (0x7d00 freed), 8 -> 7 + 7 (0x7c80 freed),
 # 7 -> 6 + 6 (0x7c40 freed), and 0x7c00 is returned.
 alloc_pages 6 gfp=GFP_HIGHUSER_MOVABLE -> $b
 expect $b == 0x7c00
-expect buddyinfo.DMA32.9 == 0
-expect buddyinfo.DMA32.8 == 1
-expect buddyinfo.DMA32.7 == 1
-expect buddyinfo.DMA32.6 == 1
+expect pagetypeinfo.DMA32.Movable.9 == 0
+expect pagetypeinfo.DMA32.Movable.8 == 1
+expect pagetypeinfo.DMA32.Movable.7 == 1
+expect pagetypeinfo.DMA32.Movable.6 == 1
 show buddyinfo
 
 # Freeing it merges with its buddy at each order (0x7c00 ^ 0x40 = 0x7c40,
 # then ^ 0x80, then ^ 0x100) back into the order-9 block.
 free_pages $b 6
-expect buddyinfo.DMA32.9 == 1
-expect buddyinfo.DMA32.8 == 0
-expect buddyinfo.DMA32.7 == 0
-expect buddyinfo.DMA32.6 == 0
+expect pagetypeinfo.DMA32.Movable.9 == 1
+expect pagetypeinfo.DMA32.Movable.8 == 0
+expect pagetypeinfo.DMA32.Movable.7 == 0
+expect pagetypeinfo.DMA32.Movable.6 == 0
 
-# An unmovable request (GFP_KERNEL) finds no unmovable free block: every
-# pageblock is movable at boot. The fallback takes the LARGEST movable block
-# (order 10, at the top of the list) and claims its pageblocks for
-# unmovable use, so later unmovable requests stay together (anti-fragmentation).
+# An unmovable order-4 request (GFP_KERNEL) is served from the unmovable
+# pageblocks the slab allocator claimed at boot: the movable lists do not
+# change and no further pageblock changes type.
 alloc_pages 4 gfp=GFP_KERNEL -> $c
-expect buddyinfo.DMA32.10 == 22
-expect pagetypeinfo.DMA32.blocks.Unmovable >= 1
+expect pagetypeinfo.DMA32.Movable.10 == 22
+expect pagetypeinfo.DMA32.blocks.Unmovable == 2
 free_pages $c 4
 show pagetypeinfo

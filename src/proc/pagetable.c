@@ -70,8 +70,8 @@ static void show_walk(struct mm_kernel *k, mm_pa_t pgd_pa, mm_va_t va, struct vi
 				    size_name(arch_level_span(a, s->level), sbuf, sizeof(sbuf)));
 		view_printf(out, "\n");
 		view_field_num(out, s->index, "%s.index", name);
-		view_field_num(out, (int64_t)s->entry, "%s.entry", name);
-		view_field_num(out, (int64_t)s->entry_pa, "%s.entry_pa", name);
+		view_field_u64(out, s->entry, "%s.entry", name);
+		view_field_u64(out, s->entry_pa, "%s.entry_pa", name);
 		view_field_str(out, fbuf, "%s.flags", name);
 	}
 	if (w.mapped) {
@@ -81,7 +81,7 @@ static void show_walk(struct mm_kernel *k, mm_pa_t pgd_pa, mm_va_t va, struct vi
 			    (unsigned long long)w.pa, size_name(w.page_bytes, sbuf, sizeof(sbuf)),
 			    (unsigned long long)base, (unsigned long long)(w.pa - base));
 		view_field_num(out, 1, "mapped");
-		view_field_num(out, (int64_t)w.pa, "pa");
+		view_field_u64(out, w.pa, "pa");
 		view_field_num(out, (int64_t)w.page_bytes, "page_size");
 		view_field_str(out, leaf, "leaf");
 	} else {
@@ -132,7 +132,7 @@ int view_pagetable(struct mm_machine *m, int argc, const char *const *argv,
 	}
 	view_printf(out, "pagetable kernel 0x%llx (%s, %s at pa 0x%llx)\n", va, k->arch->name,
 		    k->arch->level[0].name, (unsigned long long)k->kernel_pgd_pa);
-	view_field_num(out, (int64_t)va, "va");
+	view_field_u64(out, va, "va");
 	show_walk(k, k->kernel_pgd_pa, (mm_va_t)va, out);
 	return 0;
 }

@@ -91,6 +91,17 @@ void view_field_num(struct view_out *o, int64_t v, const char *path_fmt, ...)
 	f->num = v;
 }
 
+/* Record an unsigned number under the formatted path. */
+void view_field_u64(struct view_out *o, uint64_t v, const char *path_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, path_fmt);
+	struct view_field *f = field_new(o, path_fmt, ap);
+	va_end(ap);
+	f->kind = VF_UNUM;
+	f->num = (int64_t)v;
+}
+
 /* Record a copy of string v (NULL: "") under the formatted path. */
 void view_field_str(struct view_out *o, const char *v, const char *path_fmt, ...)
 {
@@ -220,6 +231,8 @@ static void json_value(struct strbuf *sb, const struct view_field *f)
 {
 	if (f->kind == VF_STR)
 		json_string(sb, f->str, strlen(f->str));
+	else if (f->kind == VF_UNUM)
+		sb_printf(sb, "%llu", (unsigned long long)(uint64_t)f->num);
 	else
 		sb_printf(sb, "%lld", (long long)f->num);
 }
@@ -302,6 +315,8 @@ const struct view_def view_table[] = {
 	  "per-zone watermarks, counters and per-CPU lists, as /proc/zoneinfo", view_zoneinfo },
 	{ "dmesg", "dmesg", "the kernel log: boot memory map, zones, \"Memory:\" line",
 	  view_dmesg },
+	{ "slabinfo", "slabinfo [CACHE...]", "slab caches: objects, sizes, slabs, as /proc/slabinfo",
+	  view_slabinfo },
 	{ "pagetable", "pagetable NAME|kernel ADDR",
 	  "each page-table level's index, entry and flags for one address", view_pagetable },
 	{ "vmallocinfo", "vmallocinfo", "the vmalloc area's busy and lazily freed ranges, as /proc/vmallocinfo",

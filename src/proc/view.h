@@ -15,12 +15,13 @@
 #include "include/strbuf.h"
 #include "mmsim/types.h"
 
-enum view_field_kind { VF_NUM, VF_STR };
+enum view_field_kind { VF_NUM, VF_UNUM, VF_STR };
 
 struct view_field {
 	char *path;        /* "MemFree", "Normal.3", "cpu0.hits" */
 	enum view_field_kind kind;
-	int64_t num;       /* VF_NUM (bytes for memory quantities) */
+	int64_t num;       /* VF_NUM (bytes for memory quantities); VF_UNUM: the
+			    * bits of a uint64_t (addresses, PTE words) */
 	char *str;         /* VF_STR */
 };
 
@@ -35,6 +36,10 @@ void view_out_free(struct view_out *o);
 void view_printf(struct view_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Record a field; path is printf-formatted. */
 void view_field_num(struct view_out *o, int64_t v, const char *path_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Record an unsigned number (a kernel address or PTE word with bit 63 set
+ * stays positive in JSON and in expect). */
+void view_field_u64(struct view_out *o, uint64_t v, const char *path_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void view_field_str(struct view_out *o, const char *v, const char *path_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -64,6 +69,7 @@ int view_buddyinfo(struct mm_machine *, int, const char *const *, struct view_ou
 int view_pagetypeinfo(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
 int view_zoneinfo(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
 int view_dmesg(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
+int view_slabinfo(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
 int view_pagetable(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
 int view_vmallocinfo(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
 /* tlb.c: `show tlb [cpuN] [entries]`; reaches the CPUs via machine_cpu(). */

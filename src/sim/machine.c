@@ -22,6 +22,7 @@
 
 #include "hw/tlb.h"
 #include "mm/internal.h"
+#include "mm/slab.h"
 #include "sim/machine.h"
 
 const char *mm_version(void)
@@ -236,6 +237,12 @@ static int boot(struct mm_machine *m, char *err, size_t err_len)
 	init_per_zone_wmark_min(k);
 	mmap_init(k);
 	print_memory_line(k);
+	/* The kernel's object allocators, in Linux's mm_core_init order. */
+	snprintf(k->slub_debug, sizeof(k->slub_debug), "%s", m->cfg.slub_debug);
+	if ((ret = kmem_cache_init(k))) {
+		snprintf(err, err_len, "no memory for the slab caches");
+		return ret;
+	}
 	return 0;
 }
 
@@ -315,6 +322,7 @@ void mm_machine_destroy(struct mm_machine *m)
 		return;
 	if (m->cpus_ready)
 		hw_cpus_fini(m->cpus, m->cfg.nr_cpus);
+	kmem_cache_fini(&m->k);
 	free_area_fini(&m->k);
 	if (m->k.mem_map_in_host)
 		free(m->k.mem_map);

@@ -435,7 +435,7 @@ static int show(struct mm_machine *m, int argc, const char *const *argv, struct 
 static int64_t field_num(const struct view_out *o, const char *path)
 {
 	const struct view_field *f = view_find(o, path);
-	return f && f->kind == VF_NUM ? f->num : -1;
+	return f && (f->kind == VF_NUM || f->kind == VF_UNUM) ? f->num : -1;
 }
 
 static const char *field_str(const struct view_out *o, const char *path)

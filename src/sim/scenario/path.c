@@ -97,8 +97,11 @@ static int resolve_view(struct scn_ctx *c, const struct scn_arg *a, const char *
 		rc = unknown_field(c, a, root, rest, &o);
 		goto out;
 	}
-	if (f->kind == VF_NUM) {
-		*out = (struct scn_value){ SCN_VAL_NUM, scn_num_from_s64(f->num), false, NULL };
+	if (f->kind == VF_NUM || f->kind == VF_UNUM) {
+		*out = (struct scn_value){ SCN_VAL_NUM,
+					  f->kind == VF_UNUM ? scn_num_from_u64((uint64_t)f->num)
+							     : scn_num_from_s64(f->num),
+					  false, NULL };
 	} else {
 		*out = (struct scn_value){ SCN_VAL_STR, { 0, false }, false, xstrdup(f->str ? f->str : "") };
 	}
