@@ -51,6 +51,40 @@ static const struct demo_chapter chapters[] = {
 	  "free_pages $p 5\n"
 	  "show buddyinfo\n"
 	  "expect meminfo.MemTotal > 100M\n" },
+	{ "slab", "The kernel's small objects: slab caches and kmalloc",
+	  "machine arch=x86_64 ram=128M\n"
+	  "echo \"The page allocator hands out whole pages; the kernel's own objects are\"\n"
+	  "echo \"small. SLUB carves pages (slabs) into equal objects, one cache per size.\"\n"
+	  "echo \"kmalloc rounds a request up to a size class: 8 16 32 64 96 128 192 256 ...\"\n"
+	  "kmalloc 20 -> $a\n"
+	  "ksize $a\n"
+	  "kmalloc 100 -> $b\n"
+	  "ksize $b\n"
+	  "kmalloc 150 -> $c\n"
+	  "ksize $c\n"
+	  "expect slabinfo.kmalloc-32.inuse >= 1\n"
+	  "expect slabinfo.kmalloc-128.inuse >= 1\n"
+	  "expect slabinfo.kmalloc-192.inuse >= 1\n"
+	  "echo \"\"\n"
+	  "echo \"Each object is found again from its address alone: kfree needs no size,\"\n"
+	  "echo \"the page descriptor of the object's frame names its cache.\"\n"
+	  "kfree $b\n"
+	  "show slabinfo kmalloc-32 kmalloc-128 kmalloc-192 vm_area_struct task_struct\n"
+	  "echo \"\"\n"
+	  "echo \"Slab pages count in meminfo as Slab = SReclaimable + SUnreclaim:\"\n"
+	  "echo \"\"\n"
+	  "expect meminfo.Slab == meminfo.SReclaimable + meminfo.SUnreclaim\n" },
+	{ "slub-debug", "Catching a buggy kernel: SLUB red zones and poisoning",
+	  "echo \"Booted with slub_debug=FZPU, every kmalloc object is surrounded by red\"\n"
+	  "echo \"zones (0xcc), filled with poison when free (0x6b), and tracked.\"\n"
+	  "machine arch=x86_64 ram=128M slub_debug=FZPU\n"
+	  "kmalloc 50 -> $p\n"
+	  "echo \"Bytes 50..63 of a 50-byte request are red zone too: write one of them.\"\n"
+	  "kwrite $p+50 \"!\"\n"
+	  "kfree $p\n"
+	  "expect slabinfo.kmalloc-64.errors == 1\n"
+	  "echo \"The free was refused and the overwrite reported, as Linux reports it:\"\n"
+	  "show dmesg\n" },
 };
 
 static void list_chapters(void)
