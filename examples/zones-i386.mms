@@ -14,29 +14,31 @@ expect zoneinfo.HighMem.spanned == 294912
 #                - 2 early page-table pages (the PGD, and one PTE page for
 #                  the first 1M, which is mapped with 4K pages; the rest of
 #                  lowmem uses 4M PSE leaves)
-expect zoneinfo.Normal.managed == 216062
+#                - 30 pages of per-CPU first chunk (`show dmesg`: pcpu-alloc)
+#                = 225280 - 2048 - 7168 - 2 - 30 = 216032
+expect zoneinfo.Normal.managed == 216032
 expect zoneinfo.HighMem.managed == 294912
 
 # min_free_kbytes = int_sqrt(16 * lowmem_kbytes), lowmem = DMA + Normal:
-#   (3840 + 216062) pages * 4 = 879608K; sqrt(14073728) = 3751.5 -> 3751
+#   (3840 + 216032) pages * 4 = 879488K; sqrt(14071808) = 3751.2 -> 3751
 expect zoneinfo.DMA.min == 16
 # pages_min = 3751 / 4 = 937, shared out by managed size among lowmem zones:
-#   Normal: 937 * 216062 / 219902 = 920
+#   Normal: 937 * 216032 / 219872 = 920
 expect zoneinfo.Normal.min == 920
 # low = min + max(min/4, managed * watermark_scale_factor / 10000)
-#     = 920 + max(230, 216) = 1150; high = 920 + 2 * 230 = 1380
+#     = 920 + max(230, 216032 * 10 / 10000 = 216) = 1150; high = 920 + 2 * 230 = 1380
 expect zoneinfo.Normal.low == 1150
 expect zoneinfo.Normal.high == 1380
 # HighMem's min is managed/1024 clamped to [32, 128]: 288 -> 128; its
-# low/high still use the share it would have had (937*294912/219902 = 1256):
+# low/high still use the share it would have had (937*294912/219872 = 1256):
 #   low = 128 + max(1256/4, 294) = 442
 expect zoneinfo.HighMem.min == 128
 expect zoneinfo.HighMem.low == 442
 
 # lowmem_reserve (protection): DMA keeps 1/256 of the pages above it back
 # from allocations that could have gone higher; Normal keeps 1/32.
-#   DMA vs Normal:   216062 / 256 = 843
-#   DMA vs HighMem: (216062 + 294912) / 256 = 1995
+#   DMA vs Normal:   216032 / 256 = 843
+#   DMA vs HighMem: (216032 + 294912) / 256 = 1995
 #   Normal vs HighMem: 294912 / 32 = 9216
 expect zoneinfo.DMA.protection.1 == 843
 expect zoneinfo.DMA.protection.2 == 1995
@@ -57,6 +59,6 @@ free_pages $dma 0
 
 # Raising min_free_kbytes raises every lowmem zone's watermarks.
 sysctl vm.min_free_kbytes=16384
-# pages_min = 4096: Normal = 4096 * 216062 / 219902 = 4024
+# pages_min = 4096: Normal = 4096 * 216032 / 219872 = 4024
 expect zoneinfo.Normal.min == 4024
 show zoneinfo

@@ -511,17 +511,60 @@ static bool pgd_present(const struct mm_kernel *k, unsigned idx)
 	return arch_pte_flags(k->arch, pte_read(k, e)) & PTE_F_PRESENT;
 }
 
+/*
+ * Like Linux's vmap_pte_range / vunmap_pte_range, work one last-level table
+ * at a time: one walk finds the table, then its entries are consecutive
+ * words. (A walk per page would cost a read per level per page.)
+ */
+
+/* Bytes one last-level table maps (4M on i386, 2M with 8-byte entries). */
+static uint64_t pte_table_span(const struct mm_kernel *k)
+{
+	const struct arch_profile *a = k->arch;
+	return (uint64_t)arch_table_entries(a, a->nr_levels - 1) << k->page_shift;
+}
+
+/* The PA of va's last-level entry, or 0 when no table reaches down to it
+ * (an empty upper entry, or a huge leaf above). */
+static mm_pa_t pte_entry_pa(const struct mm_kernel *k, mm_va_t va)
+{
+	struct pgtable_walk w;
+	pgtable_walk(k, k->kernel_pgd_pa, va, &w);
+	if (w.nr_steps != k->arch->nr_levels || w.step[w.nr_steps - 1].level != k->arch->nr_levels - 1)
+		return 0;
+	return w.step[w.nr_steps - 1].entry_pa;
+}
+
 void vunmap_range_noflush(struct mm_kernel *k, mm_va_t va, uint64_t len)
 {
-	pgtable_unmap_range(k, k->kernel_pgd_pa, va, len);
+	const struct arch_profile *a = k->arch;
+	uint64_t span = pte_table_span(k);
+	mm_va_t end = va + len;
+	while (va < end) {
+		mm_va_t stop = MM_MIN(end, MM_ALIGN_DOWN(va, span) + span);
+		if (stop <= va)
+			stop = end; /* the last table of the address space */
+		mm_pa_t e = pte_entry_pa(k, va);
+		if (!e) {
+			/* No table here, or a huge leaf (never vmalloc's): the generic
+			 * code knows what to do. */
+			pgtable_unmap_range(k, k->kernel_pgd_pa, va, stop - va);
+		} else {
+			for (mm_va_t x = va; x < stop; x += k->page_size, e += a->pte_bytes)
+				if (pte_read(k, e))
+					pte_write(k, e, 0);
+		}
+		va = stop;
+	}
 }
 
 int vmap_pages_range(struct mm_kernel *k, mm_va_t va, const mm_pfn_t *pfns, unsigned nr)
 {
 	struct vmalloc_state *vs = k->vmalloc;
+	const struct arch_profile *a = k->arch;
 	if (nr == 0)
 		return 0;
-	uint64_t len = (uint64_t)nr << k->page_shift;
+	uint64_t len = (uint64_t)nr << k->page_shift, span = pte_table_span(k);
 	unsigned first = pgd_index(k, va), last = pgd_index(k, va + len - 1);
 	/* Which top-level entries are empty now (arch_sync_kernel_mappings needs
 	 * the ones this mapping fills). A vmalloc area spans few of them. */
@@ -532,12 +575,31 @@ int vmap_pages_range(struct mm_kernel *k, mm_va_t va, const mm_pfn_t *pfns, unsi
 
 	int err = 0;
 	unsigned done = 0;
-	for (; done < nr; done++) {
-		mm_va_t a = va + ((uint64_t)done << k->page_shift);
-		err = pgtable_map_range(k, k->kernel_pgd_pa, a, pfns[done] << k->page_shift,
-					k->page_size, k->page_size, PAGE_KERNEL_FLAGS);
-		if (err)
+	mm_pa_t e = 0;
+	for (; done < nr; done++, e += a->pte_bytes) {
+		mm_va_t x = va + ((uint64_t)done << k->page_shift);
+		mm_pte_t pte = arch_pte_encode(a, pfns[done], PAGE_KERNEL_FLAGS);
+		if (done == 0 || (x & (span - 1)) == 0) {
+			/* A new last-level table: find it, or have pgtable.c build the
+			 * path to it by mapping this page. */
+			e = pte_entry_pa(k, x);
+			if (!e) {
+				err = pgtable_map_range(k, k->kernel_pgd_pa, x, pfns[done] << k->page_shift,
+							k->page_size, k->page_size, PAGE_KERNEL_FLAGS);
+				if (err || !(e = pte_entry_pa(k, x))) {
+					err = err ? err : -ENOMEM;
+					break;
+				}
+				continue;
+			}
+		}
+		if (pte_read(k, e)) {
+			/* Linux: WARN_ON(!pte_none(*pte)), -EBUSY. */
+			printk(k, "WARNING: vmap_pte_range: 0x%" PRIx64 " is already mapped", x);
+			err = -EBUSY;
 			break;
+		}
+		pte_write(k, e, pte);
 	}
 	if (err && done)
 		vunmap_range_noflush(k, va, (uint64_t)done << k->page_shift);
@@ -700,8 +762,9 @@ static void vmalloc_warn(struct mm_kernel *k, uint64_t size, gfp_t gfp, const ch
 	gfp_format(gfp, gfps, sizeof(gfps));
 	snprintf(k->last_error, sizeof(k->last_error), "vmalloc error: size %" PRIu64 ", %s", size,
 		 what);
-	printk(k, "mmsim: vmalloc error: size %" PRIu64 ", %s, mode:%#x(%s), nodemask=(null)", size,
-	       what, gfp, gfps);
+	/* warn_alloc's line; the running task is the scenario ("mmsim"). */
+	printk(k, "mmsim: vmalloc error: size %" PRIu64 ", %s, mode:%#x(%s), nodemask=(null),"
+		  "cpuset=/,mems_allowed=0", size, what, gfp, gfps);
 }
 
 /* Free the pages of vm (the first nr of them), then its pages array, in
@@ -744,40 +807,31 @@ mm_va_t __vmalloc_caller(struct mm_kernel *k, uint64_t size, gfp_t gfp, const ch
 	}
 	unsigned nr_pages = (unsigned)(size >> k->page_shift);
 	vm->pages = xcalloc(nr_pages, sizeof(mm_pfn_t));
+	/* __vmalloc_area_node: highmem is fine unless a DMA zone was asked for;
+	 * the warnings below print this mask, and Linux's texts and sizes. */
+	if (!(gfp & (__GFP_DMA | __GFP_DMA32)))
+		gfp |= __GFP_HIGHMEM;
 	/* Linux keeps pages[] in kmalloc memory, or in a nested vmalloc area
 	 * when it needs more than a page ("vpages" in vmallocinfo). The PFNs
 	 * themselves live in host memory; the nested area is allocated so that
 	 * its pages, its VA and its vmallocinfo line are where Linux has them. */
 	uint64_t array_bytes = (uint64_t)nr_pages * arch_ptr_bytes(k);
+	gfp_t nested_gfp = (gfp & GFP_RECLAIM_MASK) | __GFP_ZERO;
 	vm->pages_vmalloced = array_bytes > k->page_size;
-	if (vm->pages_vmalloced) {
-		vm->pages_va = __vmalloc_caller(k, array_bytes, (gfp & GFP_RECLAIM_MASK) | __GFP_ZERO,
-						vm->caller);
-		if (!vm->pages_va) {
-			char what[96];
-			snprintf(what, sizeof(what), "failed to allocate page array size %" PRIu64,
-				 array_bytes);
-			vmalloc_warn(k, real_size, gfp, what);
-			goto fail;
-		}
-	} else if (k->slab) {
-		vm->pages_obj = kmalloc(k, array_bytes, (gfp & GFP_RECLAIM_MASK) | __GFP_ZERO);
-		if (!vm->pages_obj) {
-			char what[96];
-			snprintf(what, sizeof(what), "failed to allocate page array size %" PRIu64,
-				 array_bytes);
-			vmalloc_warn(k, real_size, gfp, what);
-			goto fail;
-		}
+	if (vm->pages_vmalloced)
+		vm->pages_va = __vmalloc_caller(k, array_bytes, nested_gfp, vm->caller);
+	else if (k->slab)
+		vm->pages_obj = kmalloc(k, array_bytes, nested_gfp);
+	if (vm->pages_vmalloced ? !vm->pages_va : (k->slab && !vm->pages_obj)) {
+		char what[96];
+		snprintf(what, sizeof(what), "failed to allocated page array size %" PRIu64, array_bytes);
+		vmalloc_warn(k, size, gfp, what);
+		goto fail;
 	}
 
-	/* __vmalloc_area_node: highmem is fine unless a DMA zone was asked for. */
-	gfp_t page_gfp = gfp | __GFP_NOWARN;
-	if (!(gfp & (__GFP_DMA | __GFP_DMA32)))
-		page_gfp |= __GFP_HIGHMEM;
 	unsigned got = 0;
 	for (; got < nr_pages; got++) {
-		struct page *p = alloc_pages(k, page_gfp, 0);
+		struct page *p = alloc_pages(k, gfp | __GFP_NOWARN, 0);
 		if (!p)
 			break;
 		vm->pages[got] = page_to_pfn(k, p);
@@ -785,11 +839,12 @@ mm_va_t __vmalloc_caller(struct mm_kernel *k, uint64_t size, gfp_t gfp, const ch
 	vm->nr_pages = got;
 	k->nr_vmalloc_pages += got;
 	if (got < nr_pages) {
-		vmalloc_warn(k, real_size, page_gfp, "failed to allocate pages");
+		/* Linux reports the size it did get. */
+		vmalloc_warn(k, (uint64_t)got << k->page_shift, gfp, "failed to allocate pages");
 		goto fail;
 	}
 	if (vmap_pages_range(k, vm->addr, vm->pages, nr_pages)) {
-		vmalloc_warn(k, real_size, page_gfp, "failed to map pages");
+		vmalloc_warn(k, size, gfp, "failed to map pages");
 		goto fail;
 	}
 	vm->flags &= ~VM_UNINITIALIZED;

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "mm/internal.h"
+#include "mm/vmalloc.h"
 #include "proc/view.h"
 #include "sim/machine.h"
 
@@ -175,7 +176,9 @@ int view_meminfo(struct mm_machine *m, int argc, const char *const *argv, struct
 	show_kb(o, "Committed_AS:   ", P(committed));
 	/* VMALLOC_TOTAL is VMALLOC_END - VMALLOC_START, as the arch defines them
 	 * (x86_64's VMALLOC_END is inclusive, hence Linux's ...367 kB). */
-	uint64_t vmalloc_total = a->vmalloc_end > a->vmalloc_start ? a->vmalloc_end - a->vmalloc_start : 0;
+	/* VMALLOC_END - VMALLOC_START; on i386 the start follows high_memory. */
+	uint64_t vmalloc_total = k->vmalloc ? vmalloc_total_bytes(k)
+			       : a->vmalloc_end > a->vmalloc_start ? a->vmalloc_end - a->vmalloc_start : 0;
 	show_kb(o, "VmallocTotal:   ", vmalloc_total);
 	show_kb(o, "VmallocUsed:    ", P(k->nr_vmalloc_pages));
 	show_kb(o, "VmallocChunk:   ", 0); /* Linux prints 0 since 4.x */

@@ -22,6 +22,10 @@
 
 #include "hw/tlb.h"
 #include "mm/internal.h"
+#include "mm/cma.h"
+#include "mm/highmem.h"
+#include "mm/percpu.h"
+#include "mm/vmalloc.h"
 #include "mm/slab.h"
 #include "sim/machine.h"
 
@@ -170,7 +174,8 @@ static void print_memory_line(struct mm_kernel *k)
 	       (unsigned long long)(k->boot_rodata >> 10),
 	       (unsigned long long)(k->boot_init >> 10),
 	       (unsigned long long)(k->boot_bss >> 10),
-	       (unsigned long long)PAGES_K(physpages - k->totalram_pages), 0ULL, high);
+	       (unsigned long long)PAGES_K(physpages - k->totalram_pages - k->totalcma_pages),
+	       (unsigned long long)PAGES_K(k->totalcma_pages), high);
 #undef PAGES_K
 }
 
@@ -229,8 +234,19 @@ static int boot(struct mm_machine *m, char *err, size_t err_len)
 	/* Every CPU starts on init_mm's tables; Linux runs ASID 0 as PCID 1. */
 	for (unsigned i = 0; k->kernel_pgd_pa && i < k->nr_cpus; i++)
 		hw_cpu_write_cr3(&m->cpus[i], k->kernel_pgd_pa, 1, false);
+	/* setup_arch: dma_contiguous_reserve, before paging_init sizes the zones */
+	if (m->cfg.cma_bytes && (ret = cma_reserve(k, m->cfg.cma_bytes))) {
+		snprintf(err, err_len, "cma=%lluK: %s", (unsigned long long)(m->cfg.cma_bytes >> 10),
+			 k->last_error[0] ? k->last_error : "cannot reserve the CMA area");
+		return ret;
+	}
 	if ((ret = free_area_init(k))) {
 		snprintf(err, err_len, "zone setup failed (%s)", k->last_error);
+		return ret;
+	}
+	/* start_kernel: setup_per_cpu_areas, after setup_arch */
+	if ((ret = setup_per_cpu_areas(k))) {
+		snprintf(err, err_len, "no memory for the per-CPU areas");
 		return ret;
 	}
 	memblock_free_all(k);
@@ -243,6 +259,11 @@ static int boot(struct mm_machine *m, char *err, size_t err_len)
 		snprintf(err, err_len, "no memory for the slab caches");
 		return ret;
 	}
+	if ((ret = vmalloc_init(k)) || (ret = highmem_init(k))) {
+		snprintf(err, err_len, "no memory for the vmalloc and kmap areas");
+		return ret;
+	}
+	cma_init_reserved_areas(k); /* a core_initcall */
 	return 0;
 }
 
@@ -322,6 +343,10 @@ void mm_machine_destroy(struct mm_machine *m)
 		return;
 	if (m->cpus_ready)
 		hw_cpus_fini(m->cpus, m->cfg.nr_cpus);
+	vmalloc_fini(&m->k);
+	highmem_fini(&m->k);
+	percpu_fini(&m->k);
+	cma_fini(&m->k);
 	kmem_cache_fini(&m->k);
 	free_area_fini(&m->k);
 	if (m->k.mem_map_in_host)

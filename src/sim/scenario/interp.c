@@ -33,6 +33,8 @@ const struct scn_cmd *const scn_command_tables[] = {
 	scn_cmds_page_alloc,
 	scn_cmds_view,
 	scn_cmds_slab,
+	scn_cmds_kmem,
+	scn_cmds_file,
 	NULL,
 };
 

@@ -254,6 +254,8 @@ extern const struct scn_cmd scn_cmds_machine[];
 extern const struct scn_cmd scn_cmds_page_alloc[];
 extern const struct scn_cmd scn_cmds_view[];
 extern const struct scn_cmd scn_cmds_slab[];
+extern const struct scn_cmd scn_cmds_kmem[];
+extern const struct scn_cmd scn_cmds_file[];
 
 /* NULL-terminated list of the tables above (interp.c). */
 extern const struct scn_cmd *const scn_command_tables[];
