@@ -35,7 +35,7 @@ bench: all
 	./build/mmsim bench
 
 stress: all
-	./build/stress_page_alloc 2>/dev/null || sh tests/stress/run.sh ./build
+	sh tests/stress/run.sh ./build
 
 fuzz: all
 	sh tests/fuzz/run.sh
