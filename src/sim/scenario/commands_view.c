@@ -55,8 +55,22 @@ static int cmd_show(struct scn_ctx *c)
 			json = true;
 			continue;
 		}
-		if ((rc = scn_arg_text(c, a, &texts[i])))
+		/* An argument that reads as a number expression ($v+4K, 0x1000,
+		 * (2*1M)) reaches the view evaluated, as hex; words stay words. */
+		if (!a->quoted && (a->val[0] == '$' || a->val[0] == '(' ||
+				   (a->val[0] >= '0' && a->val[0] <= '9'))) {
+			struct scn_num n;
+			uint64_t u;
+			if ((rc = scn_arg_num(c, a, "view argument", &n)))
+				goto out;
+			if (!scn_num_to_u64(n, &u)) {
+				rc = scn_error(c, a->val_off, "show: %s is negative", a->val);
+				goto out;
+			}
+			sb_printf(&texts[i], "0x%llx", (unsigned long long)u);
+		} else if ((rc = scn_arg_text(c, a, &texts[i]))) {
 			goto out;
+		}
 		argv[argc++] = sb_str(&texts[i]);
 	}
 	struct view_out o;
