@@ -15,6 +15,8 @@ const struct bench_def bench_table[] = {
 	  bench_page_alloc },
 	{ "slab", "slab allocator: kmem_cache and kmalloc fast paths, vmalloc", bench_slab },
 	{ "tlb", "translation: TLB hits and page-table walks", bench_tlb },
+	{ "vm", "processes: TLB hits, walks, anonymous and COW faults, fork of 1 GiB, find_vma",
+	  bench_vm },
 	{ NULL, NULL, NULL },
 };
 

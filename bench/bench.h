@@ -28,6 +28,10 @@ int bench_tlb(FILE *out, int quick);
 /* bench_slab.c: kmem_cache_alloc+free through the per-CPU fast path, kmalloc. */
 int bench_slab(FILE *out, int quick);
 
+/* bench_vm.c: processes' memory: TLB hits, walks, anonymous and COW
+ * faults, fork of 1 GiB, find_vma among 60,000 VMAs. */
+int bench_vm(FILE *out, int quick);
+
 /* Nanoseconds from CLOCK_MONOTONIC. */
 unsigned long long bench_now_ns(void);
 

@@ -27,6 +27,7 @@
 
 #include "include/strbuf.h"
 #include "mm/internal.h"
+#include "mm/memory.h"
 
 /* Zones up to this many pages get the frame-by-frame walk every time. */
 #define FULL_SCAN_PAGES (1ULL << 16)
@@ -372,6 +373,8 @@ bool mm_check_invariants(struct mm_kernel *k)
 		if (!buddy_check_zone(k, z))
 			ok = false;
 	}
+	if (!mm_check_vm(k)) /* processes: debug_vm.c */
+		ok = false;
 	if (managed != k->totalram_pages) {
 		fprintf(stderr, "mm_check_invariants: zones manage %llu pages, totalram_pages says %llu\n",
 			(unsigned long long)managed, (unsigned long long)k->totalram_pages);

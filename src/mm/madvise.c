@@ -22,8 +22,8 @@
  *                  stays mapped; reclaim may later drop it without writing
  *                  it anywhere, and a write before that keeps it. Until
  *                  mmsim has reclaim, marked pages simply stay.
- *     WILLNEED     anonymous: nothing to read ahead; files: readahead
- *                  belongs to filemap.c (nothing yet).
+ *     WILLNEED     anonymous: nothing to read ahead; files: readahead of
+ *                  the range now (filemap_madvise_willneed).
  *     COLD, PAGEOUT  deactivate / reclaim the range: no-ops until the LRU
  *                  and reclaim exist (after the same VMA checks: EINVAL on
  *                  locked, PFN-mapped and hugetlb VMAs).
@@ -40,6 +40,7 @@
  */
 #include <errno.h>
 
+#include "mm/filemap.h"
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 
@@ -168,6 +169,8 @@ static int madvise_vma_behavior(struct mm_struct *mm, struct vm_area_struct *vma
 		return madvise_dontneed_free(mm, vma, start, end, behavior);
 	case MADV_WILLNEED:
 		*pprev = vma;
+		if (vma->vm_file) /* vfs_fadvise(WILLNEED) of the range */
+			filemap_madvise_willneed(vma, start, end);
 		return 0;
 	case MADV_COLD:
 	case MADV_PAGEOUT:

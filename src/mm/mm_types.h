@@ -60,6 +60,7 @@ enum pageflags {
 	PG_anon,      /* mapping points at an anon_vma (Linux: PAGE_MAPPING_ANON) */
 	PG_zero,      /* the shared zero page */
 	PG_guard,     /* poisoned on free (debug) */
+	PG_readahead, /* page cache: reaching it starts the next async readahead */
 	NR_PAGEFLAGS
 };
 
@@ -213,6 +214,7 @@ struct mm_sysctl {
 	int64_t admin_reserve_kbytes;   /* min(3% of free, 8M) at boot */
 	int64_t user_reserve_kbytes;    /* min(3% of free, 128M) at boot */
 	uint64_t stack_guard_gap;       /* bytes below a stack kept free (256 pages) */
+	int64_t drop_caches;            /* the last value written to vm.drop_caches (filemap.c) */
 };
 
 /* ---- printk ---------------------------------------------------------------- */
@@ -227,6 +229,7 @@ struct printk_log {
 struct hw_cpu;
 struct task_state;
 struct simfs;
+struct memory_state;
 
 struct mm_kernel {
 	const struct arch_profile *arch;
@@ -282,6 +285,7 @@ struct mm_kernel {
 	struct task_state *tasks;        /* kernel/task.c: every process, by name and pid */
 	struct simfs *fs;                /* fs/simfs.c: the sandboxed files */
 	struct page *zero_page;          /* memory.c: the shared zero page (PG_zero) */
+	struct memory_state *memory;     /* memory.c, rmap.c: fault settings, rmap objects */
 
 	struct printk_log log;
 	uint64_t clock_ns;         /* simulated time: tick advances it */

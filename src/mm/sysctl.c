@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernel/task.h"
+#include "mm/filemap.h"
 #include "mm/internal.h"
 
 #define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
@@ -164,13 +166,48 @@ static int get_percpu_pagelist_high_fraction(struct mm_kernel *k, int64_t *v, in
 	return 1;
 }
 
+/* vm.drop_caches (fs/drop_caches.c): 1 drops clean unmapped page-cache
+ * pages, 2 reclaimable slab objects (mmsim has no dentries or inodes to
+ * shrink: only the event is counted), 3 both; 4 silences the log line for
+ * good (Linux's static stfu, kept here in bit 8). Reading returns the last
+ * value written. */
+#define DROP_CACHES_QUIET 0x100
+static int set_drop_caches(struct mm_kernel *k, const int64_t *v, int n, char *err, size_t errlen)
+{
+	(void)n;
+	int rc = int_in_range(v[0], 1, 4, err, errlen);
+	if (rc)
+		return rc;
+	bool quiet = k->sysctl.drop_caches & DROP_CACHES_QUIET;
+	k->sysctl.drop_caches = v[0] | (quiet ? DROP_CACHES_QUIET : 0);
+	if (v[0] & 1)
+		drop_pagecache(k);
+	if (v[0] & 2)
+		count_vm_event(k, drop_slab);
+	if (!quiet)
+		printk(k, "mmsim (0): drop_caches: %lld", (long long)v[0]);
+	if (v[0] & 4)
+		k->sysctl.drop_caches |= DROP_CACHES_QUIET;
+	return 0;
+}
+
+static int get_drop_caches(struct mm_kernel *k, int64_t *v, int max)
+{
+	(void)max;
+	v[0] = k->sysctl.drop_caches & ~(int64_t)DROP_CACHES_QUIET;
+	return 1;
+}
+
 static const struct sysctl_entry sysctl_table[] = {
+	/* kernel/task.c: 0 (mmsim's default: deterministic layouts), 1, 2 */
+	{ "kernel.randomize_va_space", task_sysctl_randomize_set, task_sysctl_randomize_get },
 	{ "vm.min_free_kbytes", set_min_free_kbytes, get_min_free_kbytes },
 	{ "vm.watermark_scale_factor", set_watermark_scale_factor, get_watermark_scale_factor },
 	{ "vm.watermark_boost_factor", set_watermark_boost_factor, get_watermark_boost_factor },
 	{ "vm.lowmem_reserve_ratio", set_lowmem_reserve_ratio, get_lowmem_reserve_ratio },
 	{ "vm.percpu_pagelist_high_fraction", set_percpu_pagelist_high_fraction,
 	  get_percpu_pagelist_high_fraction },
+	{ "vm.drop_caches", set_drop_caches, get_drop_caches },
 };
 
 static const struct sysctl_entry *sysctl_lookup(const char *name)

@@ -57,6 +57,7 @@
 #include "include/strbuf.h"
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
+#include "mm/rmap.h"
 #include "mm/slab.h"
 
 /* ---- objects ----------------------------------------------------------------- */
@@ -144,8 +145,13 @@ struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 	vma->rb_red = false;
 	vma->rb_subtree_gap = 0;
 	INIT_LIST_HEAD(&vma->vm_list);
-	/* The copy belongs to the same anon_vma; rmap.c links its chain. */
+	/* The copy belongs to the same anon_vmas: link its chain (rmap.c). */
 	INIT_LIST_HEAD(&vma->anon_vma_chain);
+	if (anon_vma_clone(vma, orig)) {
+		vma->vm_file = NULL; /* no reference was taken yet */
+		vm_area_free(vma);
+		return NULL;
+	}
 	vma_file_get(vma);
 	return vma;
 }
@@ -153,6 +159,7 @@ struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 void vm_area_free(struct vm_area_struct *vma)
 {
 	struct mm_kernel *k = vma->vm_mm->k;
+	unlink_anon_vmas(vma);
 	vma_file_put(vma);
 	mm_va_t slab_va = vma->slab_va;
 	bool in_host = vma->in_host;
@@ -661,10 +668,13 @@ bool can_vma_merge_before(struct vm_area_struct *next, vm_flags_t flags,
 
 /* The surviving VMA must hold the anon_vma of any part it absorbs (Linux's
  * importer/exporter rule in vma_adjust); rmap.c joins the chains. */
-static void vma_adopt_anon(struct vm_area_struct *importer, const struct vm_area_struct *exporter)
+static void vma_adopt_anon(struct vm_area_struct *importer, struct vm_area_struct *exporter)
 {
-	if (exporter && exporter->anon_vma && !importer->anon_vma)
-		importer->anon_vma = exporter->anon_vma;
+	/* rmap.c's dup_anon_vma links the chains. An allocation failure (a
+	 * 64-byte slab object) leaves the importer without them: logged. */
+	if (exporter && exporter->anon_vma && !importer->anon_vma &&
+	    dup_anon_vma(importer, exporter))
+		printk(importer->vm_mm->k, "vma_merge: no memory to link the merged VMA's anon_vma");
 }
 
 struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *prev,

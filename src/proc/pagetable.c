@@ -15,8 +15,8 @@
  * otherwise "fault_level" (the level whose entry is not present) or
  * "fault" = "non-canonical".
  *
- * Process page tables (`show pagetable NAME ADDR`) arrive with processes;
- * the walk printer below takes any top-level table, so they reuse it.
+ * `show pagetable NAME ADDR` walks a process's own tables the same way
+ * (pagetable_process): the walk printer takes any top-level table.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/task.h"
 #include "mm/internal.h"
 #include "proc/view.h"
 #include "sim/machine.h"
@@ -92,20 +93,49 @@ static void show_walk(struct mm_kernel *k, mm_pa_t pgd_pa, mm_va_t va, struct vi
 	}
 }
 
+/* `show pagetable NAME ADDR`: the walk of a process's own tables. */
+static int pagetable_process(struct mm_machine *m, int argc, const char *const *argv,
+			     struct view_out *out, char *err, size_t err_len)
+{
+	struct mm_kernel *k = &m->k;
+	struct task_struct *t = task_find(k, argv[0]);
+	if (!t) {
+		snprintf(err, err_len, "pagetable: no process named '%s' (or 'kernel')", argv[0]);
+		return -1;
+	}
+	if (!t->mm) {
+		snprintf(err, err_len, "pagetable %s: the process has no memory (%s)", argv[0],
+			 task_state_name(t));
+		return -1;
+	}
+	if (argc != 2) {
+		snprintf(err, err_len, "usage: show pagetable %s ADDR", argv[0]);
+		return -1;
+	}
+	char *end = NULL;
+	errno = 0;
+	unsigned long long va = strtoull(argv[1], &end, 0);
+	if (!argv[1][0] || argv[1][0] == '-' || errno || !end || *end) {
+		snprintf(err, err_len, "pagetable %s: bad address '%s'", argv[0], argv[1]);
+		return -1;
+	}
+	view_printf(out, "pagetable %s 0x%llx (%s, pid %d, %s at pa 0x%llx)\n", t->name, va, k->arch->name,
+		    t->pid, k->arch->level[0].name, (unsigned long long)t->mm->pgd_pa);
+	view_field_num(out, (int64_t)va, "va");
+	show_walk(k, t->mm->pgd_pa, (mm_va_t)va, out);
+	return 0;
+}
+
 int view_pagetable(struct mm_machine *m, int argc, const char *const *argv,
 		   struct view_out *out, char *err, size_t err_len)
 {
 	struct mm_kernel *k = &m->k;
 	if (argc < 1) {
-		snprintf(err, err_len, "usage: show pagetable kernel ADDR");
+		snprintf(err, err_len, "usage: show pagetable NAME|kernel ADDR");
 		return -1;
 	}
-	if (strcmp(argv[0], "kernel") != 0) {
-		snprintf(err, err_len,
-			 "pagetable %s: process page tables come with processes; "
-			 "for now use 'show pagetable kernel ADDR'", argv[0]);
-		return -1;
-	}
+	if (strcmp(argv[0], "kernel") != 0)
+		return pagetable_process(m, argc, argv, out, err, err_len);
 	if (argc < 2) {
 		snprintf(err, err_len, "pagetable kernel: missing ADDR (usage: show pagetable kernel ADDR)");
 		return -1;

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mm/mm_struct.h"
 #include "proc/view.h"
 
 /* Start an empty output: no text, no fields. */
@@ -323,6 +324,16 @@ const struct view_def view_table[] = {
 	  view_vmallocinfo },
 	{ "tlb", "tlb [cpuN] [entries]", "each CPU's TLB: geometry, hits, misses, walks, flushes",
 	  view_tlb },
+	{ "maps", "maps NAME", "a process's memory mappings, as /proc/PID/maps", view_maps },
+	{ "smaps", "smaps NAME", "per-mapping memory use (Rss, Pss, Dirty...), as /proc/PID/smaps",
+	  view_smaps },
+	{ "status", "status NAME", "a process's status and memory lines, as /proc/PID/status",
+	  view_status },
+	{ "ps", "ps", "every process: pid, CPU, state, VSZ, RSS, faults", view_ps },
+	{ "layout", "layout NAME", "a picture of a process's address space: text, data, heap, stack",
+	  view_layout },
+	{ "translate", "translate NAME ADDR [r|w|x]",
+	  "how the MMU translates an address: indices, TLB lookup, each level, the PA", view_translate },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -75,6 +75,18 @@ int view_vmallocinfo(struct mm_machine *, int, const char *const *, struct view_
 /* tlb.c: `show tlb [cpuN] [entries]`; reaches the CPUs via machine_cpu(). */
 int view_tlb(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
 
+/* Processes (issue 4): one file each in src/proc/. NAME is a process. */
+int view_status(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
+int view_smaps(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
+int view_ps(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
+int view_layout(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
+int view_translate(struct mm_machine *, int, const char *const *, struct view_out *, char *, size_t);
+struct task_struct;
+struct mm_kernel;
+/* status.c: /proc/PID/status of t (fields by Linux's names, bytes for
+ * memory); also what `expect NAME.VmRSS` reads. */
+void status_render_task(struct mm_kernel *k, struct task_struct *t, struct view_out *out);
+
 /* NULL if there is no such view. */
 const struct view_def *view_lookup(const char *name);
 /* All views, NULL-name terminated. */

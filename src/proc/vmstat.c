@@ -10,7 +10,9 @@
  *                      nr_zone_write_pending, nr_mlock and the node's
  *                      nr_{in,}active_{anon,file}, nr_unevictable: counted
  *                      from page flags (PG_lru, PG_active, PG_swapbacked,
- *                      PG_unevictable, PG_mlocked, PG_dirty, PG_writeback)
+ *                      PG_unevictable, PG_mlocked, PG_dirty, PG_writeback);
+ *                      nr_anon_pages and nr_mapped from _mapcount (AnonPages,
+ *                      Mapped in meminfo)
  *   kernel allocators  nr_slab_*, nr_kernel_stack, nr_page_table_pages:
  *                      the counters those layers keep in struct mm_kernel
  *   derived            nr_dirty_threshold, nr_dirty_background_threshold
@@ -46,6 +48,7 @@
 struct lru_pages {
 	uint64_t inactive_anon, active_anon, inactive_file, active_file;
 	uint64_t unevictable, write_pending, mlock;
+	uint64_t anon_mapped, file_mapped; /* NR_ANON_MAPPED, NR_FILE_MAPPED */
 };
 
 /* Base pages per PMD-level huge page; 0 if the arch has no such leaf. */
@@ -83,6 +86,14 @@ static void zone_lru_scan(const struct mm_kernel *k, const struct zone *z,
 		if (!PageFlag(p, PG_buddy) && !PageFlag(p, PG_pcp)) {
 			if (PageFlag(p, PG_mlocked))
 				c->mlock += nr;
+			/* Mapped by some PTE (the zero page and tables never are):
+			 * AnonPages or Mapped, as folio_add_*_rmap count them. */
+			if (p->_mapcount > 0 && !PageFlag(p, PG_slab) && !PageFlag(p, PG_table)) {
+				if (PageFlag(p, PG_anon))
+					c->anon_mapped += nr;
+				else
+					c->file_mapped += nr;
+			}
 			if (PageFlag(p, PG_lru)) {
 				bool file = !PageFlag(p, PG_swapbacked);
 				if (PageFlag(p, PG_unevictable))
@@ -132,6 +143,9 @@ void zone_vmstat_snapshot(const struct mm_kernel *k, const struct zone *z, uint6
 	v[VM_nr_zone_write_pending] = c.write_pending;
 	v[VM_nr_mlock] = c.mlock;
 	v[VM_nr_free_cma] = z->nr_free_cma;
+	/* Node items the same scan finds (summed by vmstat_snapshot). */
+	v[VM_nr_anon_pages] = c.anon_mapped;
+	v[VM_nr_mapped] = c.file_mapped;
 	/* zspages and the NUMA events are not kept per zone: mmsim has one
 	 * node, and those counters exist only globally in k->vm (see docs). */
 }
@@ -189,6 +203,7 @@ void vmstat_snapshot(const struct mm_kernel *k, uint64_t *v)
 	};
 	for (size_t i = 0; i < MM_ARRAY_SIZE(zone_items); i++)
 		v[zone_items[i]] = 0;
+	v[VM_nr_anon_pages] = v[VM_nr_mapped] = 0;
 	uint64_t zv[NR_VM_ITEMS];
 	for (int t = 0; t < MAX_NR_ZONES; t++) {
 		const struct zone *z = &k->node.node_zones[t];
@@ -197,6 +212,8 @@ void vmstat_snapshot(const struct mm_kernel *k, uint64_t *v)
 		zone_vmstat_snapshot(k, z, zv);
 		for (size_t i = 0; i < MM_ARRAY_SIZE(zone_items); i++)
 			v[zone_items[i]] += zv[zone_items[i]];
+		v[VM_nr_anon_pages] += zv[VM_nr_anon_pages];
+		v[VM_nr_mapped] += zv[VM_nr_mapped];
 	}
 
 	/* One node: its LRU sizes are the sums of its zones'. */

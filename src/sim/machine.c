@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs/simfs.h"
+#include "kernel/task.h"
+#include "mm/memory.h"
 #include "hw/tlb.h"
 #include "mm/internal.h"
 #include "mm/cma.h"
@@ -264,6 +267,11 @@ static int boot(struct mm_machine *m, char *err, size_t err_len)
 		return ret;
 	}
 	cma_init_reserved_areas(k); /* a core_initcall */
+	/* Processes (issue 4): the zero page, fault settings, the task layer. */
+	if ((ret = memory_init(k)) || (ret = task_init(k, m->cfg.seed))) {
+		snprintf(err, err_len, "no memory for the process layer");
+		return ret;
+	}
 	return 0;
 }
 
@@ -341,8 +349,13 @@ void mm_machine_destroy(struct mm_machine *m)
 {
 	if (!m)
 		return;
+	/* Processes first, while the CPUs exist (their memory goes back). */
+	task_fini(&m->k);
+	memory_fini(&m->k);
 	if (m->cpus_ready)
 		hw_cpus_fini(m->cpus, m->cfg.nr_cpus);
+	/* Files after the processes, before the slab (page-cache nodes). */
+	simfs_fini(&m->k);
 	vmalloc_fini(&m->k);
 	highmem_fini(&m->k);
 	percpu_fini(&m->k);

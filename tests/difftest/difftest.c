@@ -39,6 +39,7 @@
 #include "include/strbuf.h"
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
+#include "mm/rmap.h"
 #include "mm/slab.h"
 #include "proc/view.h"
 #include "sim/machine.h"
@@ -243,34 +244,34 @@ static unsigned long perms_to_prot(const char *p)
  * inherited by the forked child that runs the sequence: on the host such a
  * VMA has an anon_vma and a two-link anon_vma chain, which keeps new
  * anon_vma-less ranges from merging into it (is_mergeable_anon_vma's
- * list_is_singular test). Give the mirror the same: a stand-in anon_vma
- * and two chain links.
+ * list_is_singular test). Give the mirror the same, with real reverse-map
+ * objects: a stand-in parent VMA (never linked) gets an anon_vma, the
+ * mirrored VMA is forked from it (anon_vma_fork: two links), and the
+ * stand-in goes.
  */
 struct forked_links {
-	struct list_head link[2];
+	int unused;
 };
-static char stand_in_anon_vma;
 
 static void mark_forked(struct vm_area_struct *vma, struct forked_links **pool, size_t *nr)
 {
-	*pool = xrealloc(*pool, (*nr + 1) * sizeof(**pool));
-	vma->anon_vma = (struct anon_vma *)(void *)&stand_in_anon_vma;
+	(void)pool;
+	if (!vma || vma->anon_vma)
+		return;
+	struct vm_area_struct *parent = vm_area_dup(vma);
+	if (!parent)
+		return;
+	if (!anon_vma_prepare(parent))
+		anon_vma_fork(vma, parent);
+	vm_area_free(parent);
 	*nr += 1;
 }
 
-/* Chains are linked after all mirrored VMAs exist (the pool may move). */
+/* (The links are made by mark_forked itself.) */
 static void link_forked(struct mm_struct *mm, struct forked_links *pool)
 {
-	struct vm_area_struct *vma;
-	size_t i = 0;
-	for_each_vma(mm, vma) {
-		if (vma->anon_vma != (struct anon_vma *)(void *)&stand_in_anon_vma)
-			continue;
-		INIT_LIST_HEAD(&vma->anon_vma_chain);
-		list_add_tail(&pool[i].link[0], &vma->anon_vma_chain);
-		list_add_tail(&pool[i].link[1], &vma->anon_vma_chain);
-		i++;
-	}
+	(void)mm;
+	(void)pool;
 }
 
 /* Rebuild the host's starting address space in mm; false (with a message)

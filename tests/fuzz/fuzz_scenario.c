@@ -19,6 +19,17 @@
 #include "mmsim/scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* Fuzz inputs must never read or write host files (`file create from=`,
+ * `file export`): simfs refuses both when this variable is set. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	setenv("MMSIM_NO_HOST_FILES", "1", 1);
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,6 +62,8 @@ static const char *const vocab[] = {
 	"\\", "\n", " ", "-> $p", "$p", "$q", "+", "*", "(", ")", "0x", "4K", "2M", "1G", "16p",
 	"0", "1", "3", "10", "11", "18446744073709551615", "-1", "#", "kwrite ", "kread ",
 	"alloc_percpu ", "free_percpu ", "set verbose on", "help", "mmap ", "spawn ", "fork ",
+	"file create ", "file export ", "size=", "from=", "/tmp/x", "read ", "write ", "touch ",
+	"munmap ", "mprotect ", "brk ", "exit ", "A ", "B ", "prot=r", "flags=shared",
 };
 
 static uint64_t rnd(uint64_t *s)
@@ -75,6 +88,7 @@ static char *slurp(const char *path, size_t *len)
 
 int main(int argc, char **argv)
 {
+	LLVMFuzzerInitialize(&argc, &argv);
 	long n = argc > 1 ? strtol(argv[1], NULL, 0) : 500;
 	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
 	uint64_t s = seed * 2654435761u + 7;

@@ -504,7 +504,7 @@ TEST(view)
 	view_out_free(&o);
 	const char *bad3[] = { "A", "0x1000" };
 	CHECK_EQ(show(m, 2, bad3, &o, err, sizeof(err)), -1);
-	CHECK(strstr(err, "process page tables come with processes") != NULL);
+	CHECK(strstr(err, "no process named 'A'") != NULL); /* processes: pagetable_process */
 	view_out_free(&o);
 	const char *bad4[] = { "kernel", "-1" };
 	CHECK_EQ(show(m, 2, bad4, &o, err, sizeof(err)), -1);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mm/filemap.h"
 #include "mm/internal.h"
 #include "sim/machine.h"
 #include "sim/scenario/scenario.h"
@@ -257,6 +258,7 @@ static int cmd_tick(struct scn_ctx *c)
 	/* Later layers run their periodic work here, one tick at a time:
 	 * kswapd, kcompactd, khugepaged, writeback. */
 	k->clock_ns += ns;
+	wb_writeback_tick(k); /* the flusher (filemap.c) */
 	return SCN_OK;
 }
 

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fs/simfs.h"
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 #include "sim/machine.h"
@@ -188,12 +189,25 @@ static int cmd_mmap(struct scn_ctx *c)
 		return SCN_ERROR;
 	if ((a = scn_opt_key(c, "offset")) && scn_arg_u64(c, a, "offset", 0, UINT64_MAX, &offset))
 		return SCN_ERROR;
-	if ((a = scn_opt_key(c, "file")))
-		return scn_error(c, a->val_off,
-				 "mmap: file mappings need the simulated file system, which this "
-				 "build does not have yet");
-	report(c, vm_mmap(mm, addr, len, (unsigned long)prot, flags | MAP_ANONYMOUS, NULL, offset),
-	       true);
+	struct simfile *file = NULL;
+	if ((a = scn_opt_key(c, "file"))) {
+		struct strbuf name = STRBUF_INIT;
+		if (scn_arg_text(c, a, &name)) {
+			sb_free(&name);
+			return SCN_ERROR;
+		}
+		file = simfs_lookup(&c->m->k, sb_str(&name));
+		if (!file)
+			scn_error(c, a->val_off, "mmap: no simulated file named '%s' (file create it first)",
+				  sb_str(&name));
+		sb_free(&name);
+		if (!file)
+			return SCN_ERROR;
+	}
+	/* Anonymous unless file= (its offset= is then ignored, as Linux's). */
+	if (!file)
+		flags |= MAP_ANONYMOUS;
+	report(c, vm_mmap(mm, addr, len, (unsigned long)prot, flags, file, offset), true);
 	return SCN_OK;
 }
 

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "mm/internal.h"
+#include "mm/memory.h"
 #include "sim/machine.h"
 #include "sim/scenario/scenario.h"
 
@@ -35,6 +36,9 @@ const struct scn_cmd *const scn_command_tables[] = {
 	scn_cmds_slab,
 	scn_cmds_kmem,
 	scn_cmds_file,
+	scn_cmds_mmap,
+	scn_cmds_task,
+	scn_cmds_access,
 	NULL,
 };
 
@@ -372,7 +376,7 @@ static int run_line(struct scenario *s, struct scn_line *ln)
 	if (rc == SCN_OK && c->result_tok && c->has_result)
 		scn_var_set(s, c->result_tok->text + 1, &c->result);
 	if (rc != SCN_ERROR && s->m && s->m->k.debug_checks && !(c->cmd->flags & SCN_F_NO_MACHINE) &&
-	    !mm_check_invariants(&s->m->k))
+	    (!mm_check_invariants(&s->m->k) || !mm_check_vm_full(&s->m->k)))
 		rc = scn_error(c, c->cmd_off, "internal: an invariant broke during '%s' (details above)",
 			       c->cmd->name);
 out:

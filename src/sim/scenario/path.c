@@ -8,7 +8,8 @@
  *   scn_path_resolve ──▶ expression?  (starts with $ digit ( + -)
  *                    └─▶ resolvers[] in order, each: mine? → value | error
  *                          resolve_view: ROOT is a view → render it, view_find(REST)
- *                          (later: "last", "tlb", process names, cgroups ...)
+ *                          resolve_last: last.result, last.paddr
+ *                          resolve_process: NAME.VmRSS, NAME.faults.minor, NAME.state
  *
  * Views render into named fields (src/proc/view.h); a field is looked up by
  * its exact path, so `expect` sees exactly what `show VIEW --json` shows.
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/task.h"
 #include "proc/view.h"
 #include "sim/machine.h"
 #include "sim/scenario/scenario.h"
@@ -110,9 +112,89 @@ out:
 	return rc;
 }
 
+/* Look rest up among o's fields (numbers or strings) into *out. */
+static int field_value(struct scn_ctx *c, const struct scn_arg *a, const char *root,
+		       const char *rest, const struct view_out *o, struct scn_value *out)
+{
+	const struct view_field *f = rest && rest[0] ? view_find(o, rest) : NULL;
+	if (!f)
+		return unknown_field(c, a, root, rest ? rest : "", o);
+	if (f->kind == VF_NUM)
+		*out = (struct scn_value){ SCN_VAL_NUM, scn_num_from_s64(f->num), false, NULL };
+	else
+		*out = (struct scn_value){ SCN_VAL_STR, { 0, false }, false, xstrdup(f->str ? f->str : "") };
+	return 1;
+}
+
+/* NAME.FIELD for a process: its /proc/PID/status fields (VmRSS, RssAnon...
+ * in bytes; zero once it is dead), plus state, pid, ppid, cpu, the fault
+ * counters faults.minor, faults.major, faults.cow, and while it lives
+ * map_count, start_brk, brk, start_stack, mmap_base, start_code, start_data. */
+static int resolve_process(struct scn_ctx *c, const struct scn_arg *a, const char *root,
+			   const char *rest, struct scn_value *out)
+{
+	struct mm_kernel *k = &c->m->k;
+	struct task_struct *t = task_find(k, root);
+	if (!t)
+		return 0;
+	struct view_out o;
+	view_out_init(&o);
+	status_render_task(k, t, &o);
+	if (!t->mm) {
+		static const char *const mem[] = { "VmPeak", "VmSize", "VmLck", "VmPin", "VmHWM",
+						   "VmRSS", "RssAnon", "RssFile", "RssShmem", "VmData",
+						   "VmStk", "VmExe", "VmLib", "VmPTE", "VmSwap" };
+		for (size_t i = 0; i < MM_ARRAY_SIZE(mem); i++)
+			view_field_num(&o, 0, "%s", mem[i]);
+	}
+	view_field_str(&o, task_state_name(t), "state");
+	view_field_num(&o, t->pid, "pid");
+	view_field_num(&o, t->ppid, "ppid");
+	view_field_num(&o, t->cpu, "cpu");
+	view_field_num(&o, (int64_t)t->min_flt, "faults.minor");
+	view_field_num(&o, (int64_t)t->maj_flt, "faults.major");
+	view_field_num(&o, (int64_t)t->cow_flt, "faults.cow");
+	if (t->mm) {
+		/* The address space's shape, for scenarios that check layouts. */
+		view_field_num(&o, t->mm->map_count, "map_count");
+		view_field_num(&o, (int64_t)t->mm->start_brk, "start_brk");
+		view_field_num(&o, (int64_t)t->mm->brk, "brk");
+		view_field_num(&o, (int64_t)t->mm->start_stack, "start_stack");
+		view_field_num(&o, (int64_t)t->mm->mmap_base, "mmap_base");
+		view_field_num(&o, (int64_t)t->mm->start_code, "start_code");
+		view_field_num(&o, (int64_t)t->mm->start_data, "start_data");
+	}
+	int rc = field_value(c, a, root, rest, &o, out);
+	view_out_free(&o);
+	return rc;
+}
+
+/* last.result (hit walk minor major cow zero swapin segv bus), last.paddr,
+ * last.va: the last page access a read/write/verify/touch made. */
+static int resolve_last(struct scn_ctx *c, const struct scn_arg *a, const char *root,
+			const char *rest, struct scn_value *out)
+{
+	struct mm_kernel *k = &c->m->k;
+	if (strcmp(root, "last") != 0)
+		return 0;
+	const struct access_last *l = k->tasks ? &k->tasks->last : NULL;
+	if (!l || !l->valid)
+		return scn_error(c, a->val_off, "expect: last: no memory access has happened yet");
+	struct view_out o;
+	view_out_init(&o);
+	view_field_str(&o, l->result, "result");
+	view_field_num(&o, (int64_t)l->paddr, "paddr");
+	view_field_num(&o, (int64_t)l->va, "va");
+	int rc = field_value(c, a, root, rest, &o, out);
+	view_out_free(&o);
+	return rc;
+}
+
 /* The resolvers, tried in order; later layers add theirs here. */
 static const scn_path_resolver scn_path_resolvers[] = {
 	resolve_view,
+	resolve_last,
+	resolve_process,
 };
 
 int scn_path_resolve(struct scn_ctx *c, const struct scn_arg *a, struct scn_value *out)

@@ -256,6 +256,9 @@ extern const struct scn_cmd scn_cmds_view[];
 extern const struct scn_cmd scn_cmds_slab[];
 extern const struct scn_cmd scn_cmds_kmem[];
 extern const struct scn_cmd scn_cmds_file[];
+extern const struct scn_cmd scn_cmds_mmap[];   /* commands_mmap.c */
+extern const struct scn_cmd scn_cmds_task[];   /* commands_task.c: spawn fork exec exit run */
+extern const struct scn_cmd scn_cmds_access[]; /* commands_access.c: read write verify touch */
 
 /* NULL-terminated list of the tables above (interp.c). */
 extern const struct scn_cmd *const scn_command_tables[];
