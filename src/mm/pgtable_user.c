@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mm/filemap.h"
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 
@@ -341,7 +342,7 @@ static void zap_pte(struct pte_walk *w, mm_pa_t e_pa, mm_pte_t pte, mm_va_t va)
 		unsigned f = pte_flags(k, pte);
 		if (!PageFlag(page, PG_anon)) {
 			if (f & PTE_F_DIRTY)
-				SetPageFlag(page, PG_dirty);   /* written through this mapping */
+				set_page_dirty(k, page); /* written through this mapping: accounted */
 			if (f & PTE_F_ACCESSED)
 				SetPageFlag(page, PG_referenced);
 		}
