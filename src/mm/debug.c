@@ -41,7 +41,7 @@ static const char *const pageflag_names[NR_PAGEFLAGS] = {
 	[PG_tail] = "tail",           [PG_swapbacked] = "swapbacked", [PG_unevictable] = "unevictable",
 	[PG_mlocked] = "mlocked",     [PG_buddy] = "buddy",           [PG_pcp] = "pcp",
 	[PG_table] = "table",         [PG_anon] = "anon",             [PG_zero] = "zero",
-	[PG_guard] = "guard",
+	[PG_guard] = "guard",         [PG_hugetlb] = "hugetlb",
 };
 
 void dump_page(const struct mm_kernel *k, const struct page *page, struct strbuf *sb)

@@ -61,6 +61,7 @@ enum pageflags {
 	PG_zero,      /* the shared zero page */
 	PG_guard,     /* poisoned on free (debug) */
 	PG_readahead, /* page cache: reaching it starts the next async readahead */
+	PG_hugetlb,   /* head of a hugetlb pool page (Linux: the hugetlb page type) */
 	NR_PAGEFLAGS
 };
 
@@ -217,6 +218,24 @@ struct mm_sysctl {
 	int64_t drop_caches;            /* the last value written to vm.drop_caches (filemap.c) */
 };
 
+/* ---- huge pages (hugetlb.c, huge_memory.c) ------------------------------- */
+
+/* Linux's struct hstate for the one (default) huge page size: the PMD-level
+ * leaf (2M on x86_64 and PAE, 4M on i386). Counts are in huge pages. */
+struct hstate {
+	unsigned order;                  /* 9 (2M) or 10 (4M); 0: no huge pages */
+	uint64_t max_huge_pages;         /* vm.nr_hugepages as last set (persistent) */
+	uint64_t nr_huge_pages;          /* HugePages_Total (surplus included) */
+	uint64_t free_huge_pages;        /* HugePages_Free */
+	uint64_t resv_huge_pages;        /* HugePages_Rsvd */
+	uint64_t surplus_huge_pages;     /* HugePages_Surp */
+	uint64_t nr_overcommit_huge_pages; /* vm.nr_overcommit_hugepages */
+	struct list_head hugepage_freelist; /* free pool pages, by page->lru */
+};
+
+/* /sys/kernel/mm/transparent_hugepage/enabled */
+enum thp_mode { THP_MADVISE, THP_ALWAYS, THP_NEVER };
+
 /* ---- printk ---------------------------------------------------------------- */
 
 struct printk_log {
@@ -286,6 +305,8 @@ struct mm_kernel {
 	struct simfs *fs;                /* fs/simfs.c: the sandboxed files */
 	struct page *zero_page;          /* memory.c: the shared zero page (PG_zero) */
 	struct memory_state *memory;     /* memory.c, rmap.c: fault settings, rmap objects */
+	struct hstate hstate;            /* hugetlb.c: the huge page pool (hugetlb_init) */
+	enum thp_mode thp_enabled;       /* huge_memory.c: transparent_hugepage=... */
 
 	struct printk_log log;
 	uint64_t clock_ns;         /* simulated time: tick advances it */
