@@ -164,7 +164,7 @@ static const struct demo_chapter chapters[] = {
 static void list_chapters(void)
 {
 	for (size_t i = 0; i < sizeof(chapters) / sizeof(chapters[0]); i++)
-		printf("%-12s %s\n", chapters[i].name, chapters[i].title);
+		printf("%-14s %s\n", chapters[i].name, chapters[i].title);
 }
 
 static int run_chapter(const struct demo_chapter *c, unsigned nr)

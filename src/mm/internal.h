@@ -261,6 +261,15 @@ bool user_pte_protnone(const struct mm_kernel *k, mm_pte_t pte);
 struct page *user_pte_page(const struct mm_kernel *k, mm_pte_t pte);
 /* Which RSS counter a mapped page counts in (MM_ANONPAGES...). */
 int mm_counter_of(const struct page *page);
+/* A page table for level lvl for mm (counted in PageTables and VmPTE):
+ * 0 or -ENOMEM; and its free. */
+int user_pgtable_alloc(struct mm_struct *mm, unsigned lvl, mm_pa_t *pa);
+void user_pgtable_free(struct mm_struct *mm, mm_pa_t pa, unsigned lvl);
+/* The entry at level lvl that points at the table at table_pa. */
+mm_pte_t user_table_entry(const struct mm_kernel *k, unsigned lvl, mm_pa_t table_pa);
+/* The slot at level `target` for va (a PMD slot for a huge leaf),
+ * allocating the tables above it: 0, -ENOMEM, -EEXIST (a huge leaf above). */
+int user_entry_alloc(struct mm_struct *mm, mm_va_t va, unsigned target, mm_pa_t *entry);
 /* Zap [start, end) of vma: clear PTEs, drop mapcounts, references (pages
  * freed with the last) and RSS; flush the TLB range. */
 void unmap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, mm_va_t start,

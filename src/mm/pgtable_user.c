@@ -30,9 +30,14 @@
  * process layer has installed one, which shoots the range down on every
  * CPU running the mm.
  *
- * Huge leaves (PS at the PMD/PUD level) are zapped or moved whole; a call
- * that covers part of one leaves it mapped and logs a warning: splitting a
- * huge mapping is huge_memory.c's job (transparent huge pages).
+ * Huge leaves (PS at the PMD/PUD level) are zapped or moved whole. A call
+ * that covers part of a transparent huge page splits it first
+ * (huge_memory.c's split_huge_pmd: 512 PTEs in the table deposited at fault
+ * time) and then works on the PTEs; a hugetlb leaf is never split (the
+ * system calls refuse unaligned ranges with EINVAL before they get here),
+ * so a partial hugetlb range is left whole with a warning. hugetlb pages
+ * go back to their pool (hugetlb.c) and count in no RSS counter, as in
+ * Linux.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -40,6 +45,8 @@
 #include <string.h>
 
 #include "mm/filemap.h"
+#include "mm/huge_memory.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 
@@ -159,6 +166,25 @@ static mm_pa_t entry_pa(const struct mm_kernel *k, mm_pa_t table, unsigned lvl, 
 	return table + (mm_pa_t)arch_va_index(k->arch, lvl, va) * k->arch->pte_bytes;
 }
 
+int user_pgtable_alloc(struct mm_struct *mm, unsigned lvl, mm_pa_t *pa)
+{
+	if (!table_alloc(mm->k, lvl, pa))
+		return -ENOMEM;
+	mm->pgtables_bytes += table_alloc_bytes(mm->k, lvl);
+	return 0;
+}
+
+void user_pgtable_free(struct mm_struct *mm, mm_pa_t pa, unsigned lvl)
+{
+	table_free(mm->k, pa, lvl);
+	mm->pgtables_bytes -= table_alloc_bytes(mm->k, lvl);
+}
+
+mm_pte_t user_table_entry(const struct mm_kernel *k, unsigned lvl, mm_pa_t table_pa)
+{
+	return arch_pte_encode(k->arch, table_pa >> k->page_shift, table_entry_flags(k->arch, lvl));
+}
+
 int user_pgd_alloc(struct mm_kernel *k, mm_pa_t *pgd_pa)
 {
 	const struct arch_profile *a = k->arch;
@@ -235,6 +261,33 @@ int user_pte_alloc(struct mm_struct *mm, mm_va_t va, mm_pa_t *entry)
 	return 0;
 }
 
+int user_entry_alloc(struct mm_struct *mm, mm_va_t va, unsigned target, mm_pa_t *entry)
+{
+	struct mm_kernel *k = mm->k;
+	const struct arch_profile *a = k->arch;
+	mm_pa_t table = mm->pgd_pa;
+	if (target >= a->nr_levels)
+		return -EINVAL;
+	for (unsigned lvl = 0; lvl < target; lvl++) {
+		mm_pa_t e_pa = entry_pa(k, table, lvl, va);
+		mm_pte_t e = pte_read(k, e_pa);
+		unsigned f = pte_flags(k, e);
+		if (entry_is_huge_leaf(a, lvl, f))
+			return -EEXIST;
+		if (!(f & PTE_F_PRESENT)) {
+			mm_pa_t t;
+			if (!table_alloc(k, lvl + 1, &t))
+				return -ENOMEM;
+			mm->pgtables_bytes += table_alloc_bytes(k, lvl + 1);
+			e = arch_pte_encode(a, t >> k->page_shift, table_entry_flags(a, lvl));
+			pte_write(k, e_pa, e);
+		}
+		table = entry_table_pa(k, e);
+	}
+	*entry = entry_pa(k, table, target, va);
+	return 0;
+}
+
 /* ---- TLB flush requests ------------------------------------------------------------ */
 
 void mm_flush_tlb_range(struct mm_struct *mm, mm_va_t start, mm_va_t end)
@@ -298,10 +351,17 @@ static void walk_level(struct pte_walk *w, mm_pa_t table, unsigned lvl, mm_va_t 
 				w->pte(w, e_pa, e, addr);
 			} else {
 				unsigned f = pte_flags(k, e);
+				bool inside = base >= w->start && base + span - 1 <= w->end - 1;
+				/* Part of a transparent huge page: split it, then
+				 * work on its PTEs (split_huge_pmd, huge_memory.c). */
+				if (entry_is_huge_leaf(a, lvl, f) && !inside &&
+				    split_huge_pmd(w->mm, e_pa, base, lvl) == 0) {
+					e = pte_read(k, e_pa);
+					f = pte_flags(k, e);
+				}
 				if (entry_is_huge_leaf(a, lvl, f)) {
 					if (w->huge)
-						w->huge(w, e_pa, e, base, span, lvl,
-							base >= w->start && base + span - 1 <= w->end - 1);
+						w->huge(w, e_pa, e, base, span, lvl, inside);
 				} else if (f & PTE_F_PRESENT) {
 					walk_level(w, entry_table_pa(k, e), lvl + 1, addr, next);
 				}
@@ -375,9 +435,22 @@ static void zap_huge(struct pte_walk *w, mm_pa_t e_pa, mm_pte_t pte, mm_va_t bas
 	struct page *page = user_pte_page(k, pte);
 	if (!page)
 		return;
+	if (PageFlag(page, PG_hugetlb)) {
+		/* Not in RSS; the page goes back to the pool with its last user. */
+		if (page->_mapcount > 0)
+			page->_mapcount--;
+		hugetlb_put_page(k, page);
+		return;
+	}
 	add_mm_counter(mm, mm_counter_of(page), -(int64_t)(span >> k->page_shift));
 	if (page->_mapcount > 0)
 		page->_mapcount--;
+	if (page->_mapcount == 0 && PageFlag(page, PG_mlocked))
+		ClearPageFlag(page, PG_mlocked);
+	/* A THP: AnonHugePages goes down, the table deposited for a split
+	 * is freed (zap_deposited_table). */
+	if (PageFlag(page, PG_head) && PageFlag(page, PG_anon))
+		thp_zap_pmd(mm, page, span);
 	put_mapped_page(k, page);
 }
 
@@ -656,6 +729,8 @@ int64_t move_page_tables(struct mm_struct *mm, mm_va_t old_addr, mm_va_t new_add
 				pte_write(k, dst, pte);
 				pte_write(k, e, 0);
 				any = true;
+			} else if (split_huge_pmd(mm, e, o & ~(span - 1), lvl) == 0) {
+				continue; /* now PTEs: moved one by one below */
 			} else {
 				printk(k, "move_page_tables: 0x%" PRIx64 " is inside a huge mapping not aligned for the move: left in place",
 				       o);
@@ -715,7 +790,7 @@ static void count_huge(struct pte_walk *w, mm_pa_t e_pa, mm_pte_t pte, mm_va_t b
 	(void)lvl;
 	(void)inside;
 	struct page *page = user_pte_page(k, pte);
-	if (page && user_pte_present(k, pte))
+	if (page && user_pte_present(k, pte) && !PageFlag(page, PG_hugetlb))
 		c->rss[mm_counter_of(page)] += (int64_t)(span >> k->page_shift);
 }
 

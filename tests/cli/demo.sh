@@ -16,7 +16,8 @@ fi
 
 "$MMSIM" demo --list >"$T/out" 2>"$T/err"
 expect_status 0 $? "demo --list"
-expect_grep "^boot " "$T/out" "demo --list"
+expect_grep "boot" "$T/out" "demo --list"
+expect_grep "fork-cow" "$T/out" "demo --list"
 
 "$MMSIM" demo no-such-chapter >"$T/out" 2>"$T/err"
 expect_status 2 $? "demo with an unknown chapter"
