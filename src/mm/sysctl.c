@@ -198,6 +198,71 @@ static int get_drop_caches(struct mm_kernel *k, int64_t *v, int max)
 	return 1;
 }
 
+/*
+ * The address-space tunables of mmap.c: plain integers with Linux's ranges.
+ * overcommit_ratio and overcommit_kbytes exclude each other as in Linux
+ * (writing one zeroes the other).
+ */
+#define SYSCTL_PLAIN(field, lo, hi)                                                       \
+	static int set_##field(struct mm_kernel *k, const int64_t *v, int n, char *err,     \
+			       size_t errlen)                                              \
+	{                                                                                  \
+		(void)n;                                                                   \
+		int rc = int_in_range(v[0], lo, hi, err, errlen);                          \
+		if (rc)                                                                    \
+			return rc;                                                         \
+		k->sysctl.field = v[0];                                                    \
+		return 0;                                                                  \
+	}                                                                                  \
+	static int get_##field(struct mm_kernel *k, int64_t *v, int max)                   \
+	{                                                                                  \
+		(void)max;                                                                 \
+		v[0] = k->sysctl.field;                                                    \
+		return 1;                                                                  \
+	}
+
+SYSCTL_PLAIN(overcommit_memory, 0, 2)
+SYSCTL_PLAIN(max_map_count, 0, INT_MAX)
+SYSCTL_PLAIN(mmap_min_addr, 0, INT64_MAX)
+SYSCTL_PLAIN(admin_reserve_kbytes, 0, INT64_MAX)
+SYSCTL_PLAIN(user_reserve_kbytes, 0, INT64_MAX)
+
+static int set_overcommit_ratio(struct mm_kernel *k, const int64_t *v, int n, char *err,
+				size_t errlen)
+{
+	(void)n;
+	int rc = int_in_range(v[0], 0, INT_MAX, err, errlen);
+	if (rc)
+		return rc;
+	k->sysctl.overcommit_ratio = v[0];
+	k->sysctl.overcommit_kbytes = 0;
+	return 0;
+}
+static int get_overcommit_ratio(struct mm_kernel *k, int64_t *v, int max)
+{
+	(void)max;
+	v[0] = k->sysctl.overcommit_ratio;
+	return 1;
+}
+static int set_overcommit_kbytes(struct mm_kernel *k, const int64_t *v, int n, char *err,
+				 size_t errlen)
+{
+	(void)n;
+	int rc = int_in_range(v[0], 0, INT64_MAX, err, errlen);
+	if (rc)
+		return rc;
+	k->sysctl.overcommit_kbytes = v[0];
+	if (v[0])
+		k->sysctl.overcommit_ratio = 0;
+	return 0;
+}
+static int get_overcommit_kbytes(struct mm_kernel *k, int64_t *v, int max)
+{
+	(void)max;
+	v[0] = k->sysctl.overcommit_kbytes;
+	return 1;
+}
+
 static const struct sysctl_entry sysctl_table[] = {
 	/* kernel/task.c: 0 (mmsim's default: deterministic layouts), 1, 2 */
 	{ "kernel.randomize_va_space", task_sysctl_randomize_set, task_sysctl_randomize_get },
@@ -208,6 +273,13 @@ static const struct sysctl_entry sysctl_table[] = {
 	{ "vm.percpu_pagelist_high_fraction", set_percpu_pagelist_high_fraction,
 	  get_percpu_pagelist_high_fraction },
 	{ "vm.drop_caches", set_drop_caches, get_drop_caches },
+	{ "vm.overcommit_memory", set_overcommit_memory, get_overcommit_memory },
+	{ "vm.overcommit_ratio", set_overcommit_ratio, get_overcommit_ratio },
+	{ "vm.overcommit_kbytes", set_overcommit_kbytes, get_overcommit_kbytes },
+	{ "vm.max_map_count", set_max_map_count, get_max_map_count },
+	{ "vm.mmap_min_addr", set_mmap_min_addr, get_mmap_min_addr },
+	{ "vm.admin_reserve_kbytes", set_admin_reserve_kbytes, get_admin_reserve_kbytes },
+	{ "vm.user_reserve_kbytes", set_user_reserve_kbytes, get_user_reserve_kbytes },
 };
 
 static const struct sysctl_entry *sysctl_lookup(const char *name)
