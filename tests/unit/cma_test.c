@@ -21,21 +21,7 @@
 
 static struct mm_machine *boot(const char *arch, uint64_t ram, uint64_t cma)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
-	cfg.ram_bytes = ram;
-	cfg.cma_bytes = cma;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m) {
-		printf("boot %s failed: %s\n", arch, err);
-		exit(1);
-	}
-	if (!m->k.cma)
-		printf("  no CMA area: machine.c must call cma_reserve before memblock_free_all "
-		       "and cma_init_reserved_areas after it\n");
-	return m;
+	return test_boot(arch, ram, 1, cma);
 }
 
 static bool log_has(const struct mm_kernel *k, const char *s)

@@ -31,22 +31,7 @@
 
 static struct mm_machine *boot(const char *arch, uint64_t ram, unsigned cpus)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
-	cfg.ram_bytes = ram;
-	cfg.nr_cpus = cpus;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m) {
-		printf("boot %s failed: %s\n", arch, err);
-		exit(1);
-	}
-	if (!m->k.percpu)
-		printf("  setup_per_cpu_areas did not run at boot (machine.c must call it "
-		       "before memblock_free_all)\n");
-	vmalloc_init(&m->k);
-	return m;
+	return test_boot(arch, ram, cpus, 0);
 }
 
 static bool log_has(const struct mm_kernel *k, const char *s)

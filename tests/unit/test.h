@@ -69,6 +69,32 @@ static struct test_state test_state_; /* test binaries only: one per process */
 		}                                                            \
 	} while (0)
 
+/*
+ * Boot a machine for a test, or end the test binary with the reason: a
+ * test that cannot boot has nothing to check. Defined only where the
+ * including file has pulled in mmsim/machine.h.
+ */
+#ifdef MMSIM_MACHINE_H
+#include <stdlib.h>
+static inline struct mm_machine *test_boot(const char *arch, uint64_t ram_bytes, unsigned cpus,
+					   uint64_t cma_bytes)
+{
+	struct mm_machine_config cfg;
+	char err[256];
+	mm_machine_config_default(&cfg);
+	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
+	cfg.ram_bytes = ram_bytes;
+	cfg.nr_cpus = cpus;
+	cfg.cma_bytes = cma_bytes;
+	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
+	if (!m) {
+		printf("boot %s failed: %s\n", arch, err);
+		exit(1);
+	}
+	return m;
+}
+#endif
+
 static inline int test_summary(void)
 {
 	printf("%d passed, %d failed\n", test_state_.passed, test_state_.failed);
