@@ -168,6 +168,13 @@ int mm_sysctl_set(struct mm_kernel *k, const char *name, const int64_t *vals, in
 int mm_sysctl_get(struct mm_kernel *k, const char *name, int64_t *vals, int maxvals,
 		  char *err, size_t errlen);
 
+/* A setting whose value is a word (transparent_hugepage=always|madvise|
+ * never): 0, -EINVAL (reason in err), or -ENOENT when name is not one. */
+int mm_sysctl_set_str(struct mm_kernel *k, const char *name, const char *val, char *err,
+		      size_t errlen);
+/* Its value as sysfs shows it ("always [madvise] never"), or NULL. */
+const char *mm_sysctl_get_str(struct mm_kernel *k, const char *name);
+
 /* ---- pgtable.c: kernel page tables and the direct map -------------------- */
 
 /* Build init_mm's top-level table and the direct map at boot. */
@@ -298,6 +305,12 @@ bool mm_tlb_flush_take(struct mm_struct *mm, mm_va_t *start, mm_va_t *end);
 /* Compare the RSS counters with what the page tables map; false (and a
  * report on stderr) on a mismatch. */
 bool mm_check_rss(struct mm_struct *mm);
+
+/* ---- pgd_sync.c: kernel PGD entries copied into process PGDs ----------- */
+
+/* Register the vmalloc hook that copies newly present kernel PGD entries
+ * into every process PGD (i386 without PAE). After vmalloc_init. */
+void pgd_sync_init(struct mm_kernel *k);
 
 /* ---- debug.c: the invariant checker --------------------------------------- */
 

@@ -266,6 +266,7 @@ static int boot(struct mm_machine *m, char *err, size_t err_len)
 		snprintf(err, err_len, "no memory for the vmalloc and kmap areas");
 		return ret;
 	}
+	pgd_sync_init(k);
 	cma_init_reserved_areas(k); /* a core_initcall */
 	/* Processes (issue 4): the zero page, fault settings, the task layer. */
 	if ((ret = memory_init(k)) || (ret = task_init(k, m->cfg.seed))) {
