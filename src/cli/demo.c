@@ -159,6 +159,7 @@ static const struct demo_chapter chapters[] = {
 	{ "fork-cow", "fork and copy-on-write", NULL },
 	{ "file-mapping", "A file mapping: major faults, the page cache, readahead", NULL },
 	{ "tlb-walk", "The MMU: a page walk explained, the TLB, ASIDs and shootdowns", NULL },
+	{ "hugepages", "Huge pages: the hugetlb pool and transparent huge pages", NULL },
 };
 
 static void list_chapters(void)

@@ -35,6 +35,7 @@
 
 #include "include/strbuf.h"
 #include "kernel/task.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/memory.h"
 #include "mm/rmap.h"
@@ -304,6 +305,9 @@ static bool check_vm(struct mm_kernel *k, bool quiescent)
 	if (quiescent && k->tasks)
 		for (unsigned cpu = 0; cpu < k->nr_cpus && k->cpus; cpu++)
 			check_tlb(&vc, cpu);
+	/* HUGE PAGES: the hugetlb pool's counts and free list (hugetlb.c). */
+	if (!hugetlb_check(k))
+		vc.ok = false;
 	free(vc.mc.pfn);
 	free(vc.mc.n);
 	return vc.ok;

@@ -41,6 +41,7 @@
 #include <errno.h>
 
 #include "mm/filemap.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 
@@ -89,6 +90,17 @@ static int madvise_dontneed_free(struct mm_struct *mm, struct vm_area_struct *vm
 		forbidden |= VM_LOCKED;
 	if (vma->vm_flags & forbidden)
 		return -EINVAL;
+	if (is_vm_hugetlb_page(vma)) {
+		/* madvise_dontneed_free_valid_vma: whole huge pages only, the
+		 * end rounded down (never more freed than asked). */
+		uint64_t hsize = huge_page_size(mm->k);
+		if (behavior == MADV_FREE || hugetlb_split_check(vma, start))
+			return -EINVAL;
+		end = MM_ALIGN_DOWN(end, hsize);
+		if (end > start)
+			unmap_page_range(mm, vma, start, end);
+		return 0;
+	}
 	if (behavior == MADV_FREE) {
 		if (!vma_is_anonymous(vma))
 			return -EINVAL;
@@ -203,6 +215,9 @@ static int madvise_vma_behavior(struct mm_struct *mm, struct vm_area_struct *vma
 		*pprev = vma;
 		return 0;
 	}
+	if ((start > vma->vm_start && hugetlb_split_check(vma, start)) ||
+	    (end < vma->vm_end && hugetlb_split_check(vma, end)))
+		return -EINVAL; /* hugetlb: whole huge pages only */
 	vma = vma_modify(mm, pprev, vma, start, end, new_flags, &err);
 	if (!vma)
 		return err == -ENOMEM ? -EAGAIN : err;

@@ -50,6 +50,8 @@
 
 #include "fs/simfs.h"
 #include "mm/filemap.h"
+#include "mm/huge_memory.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/memory.h"
 #include "mm/rmap.h"
@@ -523,42 +525,36 @@ static unsigned do_wp_page(struct fault_ctx *vmf)
 
 /* ---- handle_mm_fault ------------------------------------------------------------------------ */
 
-/* A huge leaf maps the address: only Accessed/Dirty updates are modelled
- * here (splitting and COW of huge pages are huge_memory.c's). */
-static unsigned do_huge_fault(struct fault_ctx *vmf, mm_pa_t e_pa, unsigned level)
-{
-	struct mm_kernel *k = vmf->k;
-	mm_pte_t pte = pte_read(k, e_pa);
-	unsigned f = pte_f(k, pte);
-	bool write = vmf->flags & FAULT_FLAG_WRITE;
-	if (write && !(f & PTE_F_WRITE)) {
-		vmf->info->why = "write-protect fault on a huge page (not modelled)";
-		return VM_FAULT_SIGBUS;
-	}
-	f |= PTE_F_ACCESSED | (write ? PTE_F_DIRTY : 0);
-	pte_write(k, e_pa, arch_pte_encode(k->arch, pte_pfn_of(k, pte), f));
-	uint64_t span = arch_level_span(k->arch, level);
-	mm_pa_t base = (mm_pa_t)pte_pfn_of(k, pte) << k->page_shift;
-	fault_done(vmf, FAULT_KIND_SPURIOUS, base + ((vmf->addr & (span - 1)) & ~(k->page_size - 1)));
-	return 0;
-}
-
 static unsigned handle_pte_fault(struct fault_ctx *vmf)
 {
 	struct mm_kernel *k = vmf->k;
 	struct vm_area_struct *vma = vmf->vma;
+	/* HUGE PAGES (huge_memory.c): an empty PMD range of an eligible VMA
+	 * gets a transparent huge page, else VM_FAULT_FALLBACK to 4K. */
+	if (vma_is_anonymous(vma)) {
+		unsigned r = do_huge_pmd_anonymous_page(vma, vmf->addr, vmf->flags, vmf->info);
+		if (!(r & VM_FAULT_FALLBACK))
+			return r;
+	}
 	int err = user_pte_alloc(vmf->mm, vmf->addr, &vmf->pte_pa);
 	if (err == -ENOMEM)
 		return VM_FAULT_OOM;
 	if (err) {
 		/* -EEXIST: a huge leaf maps the address (one walk on the common
-		 * path; the second only here). */
+		 * path; the second only here). HUGE PAGES: huge_memory.c handles
+		 * it, or splits it and falls back to the PTEs (COW of a THP). */
 		unsigned level;
 		mm_pa_t e;
-		if (user_pte_lookup(vmf->mm, vmf->addr, &level, &e) && level != k->arch->nr_levels - 1)
-			return do_huge_fault(vmf, e, level);
-		vmf->info->why = "a huge mapping is in the way";
-		return VM_FAULT_SIGBUS;
+		if (!user_pte_lookup(vmf->mm, vmf->addr, &level, &e) || level == k->arch->nr_levels - 1) {
+			vmf->info->why = "a huge mapping is in the way";
+			return VM_FAULT_SIGBUS;
+		}
+		unsigned r = huge_pmd_fault(vma, vmf->addr, vmf->flags, e, level, vmf->info);
+		if (!(r & VM_FAULT_FALLBACK))
+			return r;
+		err = user_pte_alloc(vmf->mm, vmf->addr, &vmf->pte_pa);
+		if (err)
+			return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	}
 	vmf->orig_pte = pte_read(k, vmf->pte_pa);
 	mm_pte_t pte = vmf->orig_pte;
@@ -605,7 +601,9 @@ unsigned handle_mm_fault(struct vm_area_struct *vma, mm_va_t addr, unsigned flag
 		.addr = addr & ~(k->page_size - 1), .flags = flags, .info = info,
 	};
 	info->kind = FAULT_KIND_NONE;
-	unsigned ret = handle_pte_fault(&vmf);
+	/* HUGE PAGES: hugetlb VMAs have their own fault handler (hugetlb.c). */
+	unsigned ret = is_vm_hugetlb_page(vma) ? hugetlb_fault(vma, addr, flags, info)
+					       : handle_pte_fault(&vmf);
 	ret &= ~(unsigned)(VM_FAULT_NOPAGE | VM_FAULT_DONE_COW); /* internal: done */
 	info->ret = ret;
 	/* mm_account_fault: pgfault counts failed faults too. */
@@ -979,10 +977,17 @@ static int copy_level(struct copy_walk *cw, mm_pa_t table, unsigned lvl, mm_va_t
 			} else {
 				unsigned f = pte_f(k, e);
 				if ((f & PTE_F_HUGE) && a->level[lvl].huge_leaf_ok) {
-					/* Huge leaves are huge_memory.c's: the child
-					 * refaults (Linux would copy the PMD). */
-					printk(k, "fork: huge mapping at 0x%" PRIx64 " not copied", addr);
-				} else if (f & PTE_F_PRESENT) {
+					/* HUGE PAGES: a THP is split in the parent
+					 * (huge_memory.c's copy_huge_pmd), then its PTEs
+					 * are copied below; anything else refaults. */
+					if (copy_huge_pmd(cw->src_vma, e_pa, addr, lvl) == 0) {
+						e = pte_read(k, e_pa);
+						f = pte_f(k, e);
+					} else {
+						printk(k, "fork: huge mapping at 0x%" PRIx64 " not copied", addr);
+					}
+				}
+				if (!((f & PTE_F_HUGE) && a->level[lvl].huge_leaf_ok) && (f & PTE_F_PRESENT)) {
 					int err = copy_level(cw, (mm_pa_t)pte_pfn_of(k, e) << k->page_shift,
 							     lvl + 1, addr, next);
 					if (err)
@@ -1001,6 +1006,9 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 	struct mm_kernel *k = src_vma->vm_mm->k;
 	if (wrprotected)
 		*wrprotected = false;
+	/* HUGE PAGES: hugetlb leaves are shared with the child (hugetlb.c). */
+	if (is_vm_hugetlb_page(src_vma))
+		return copy_hugetlb_page_range(dst_vma, src_vma, wrprotected);
 	if (!vma_needs_copy(dst_vma, src_vma))
 		return 0;
 	struct copy_walk cw = { .k = k, .dst_vma = dst_vma, .src_vma = src_vma, .dst_table_va = 1 };

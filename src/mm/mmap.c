@@ -47,6 +47,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mm/huge_memory.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 #include "mm/slab.h"
@@ -72,6 +74,9 @@ void mmap_init(struct mm_kernel *k)
 	s->user_reserve_kbytes = (int64_t)MM_MIN(free_kb / 32, 131072);
 	k->vm_committed_as = 0;
 	INIT_LIST_HEAD(&k->mmlist);
+	/* Huge pages: an empty hugetlb pool, THP in madvise mode. */
+	hugetlb_init(k);
+	thp_init(k);
 }
 
 /* ---- errno names -------------------------------------------------------------- */
@@ -143,15 +148,10 @@ void vm_stat_account(struct mm_struct *mm, vm_flags_t flags, int64_t npages)
 
 /* ---- overcommit ----------------------------------------------------------------- */
 
-/* Swap and hugetlb pages enter CommitLimit; both are 0 until swapfile.c
- * and hugetlb.c give the kernel swap areas and a huge page pool. */
+/* Swap and hugetlb pages enter CommitLimit; swap is 0 until swapfile.c
+ * gives the kernel swap areas; the hugetlb pool is hugetlb.c's
+ * (hugetlb_total_pages). */
 static uint64_t total_swap_pages(const struct mm_kernel *k)
-{
-	(void)k;
-	return 0;
-}
-
-static uint64_t hugetlb_total_pages(const struct mm_kernel *k)
 {
 	(void)k;
 	return 0;
@@ -305,6 +305,7 @@ static void remove_vma_accounted(struct mm_struct *mm, struct vm_area_struct *vm
 		mm->locked_vm -= (uint64_t)pages;
 	if (vma->vm_flags & VM_ACCOUNT)
 		vm_unacct_memory(k, pages);
+	hugetlb_vm_op_close(vma); /* huge pages: unused reservations go back */
 	vma_unlink(mm, vma);
 	vm_area_free(vma);
 }
@@ -628,6 +629,11 @@ int __do_munmap(struct mm_struct *mm, mm_va_t start, mm_va_t end, bool keep_acco
 	struct vm_area_struct *vma = find_vma(mm, start);
 	if (!vma || vma->vm_start >= end)
 		return 0;
+	/* A hugetlb VMA splits only at huge page boundaries (may_split). */
+	for (struct vm_area_struct *v = vma; v && v->vm_start < end; v = vma_next(v))
+		if ((start > v->vm_start && hugetlb_split_check(v, start)) ||
+		    (end < v->vm_end && hugetlb_split_check(v, end)))
+			return -EINVAL;
 	if (start > vma->vm_start) {
 		/* map_count may not end above its limit: splitting in the
 		 * middle adds a VMA, splitting at one end does not. */
@@ -720,7 +726,8 @@ bool mlock_future_ok(const struct mm_struct *mm, vm_flags_t flags, uint64_t len)
 
 static bool accountable_mapping(vm_flags_t vm_flags)
 {
-	return (vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE;
+	/* hugetlb has its own accounting (reservations), not Committed_AS. */
+	return (vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE | VM_HUGETLB)) == VM_WRITE;
 }
 
 /* VM_ACCOUNT pages of the VMAs overlapping [start, end). */
@@ -899,13 +906,13 @@ int64_t vm_mmap(struct mm_struct *mm, mm_va_t addr, uint64_t len, unsigned long 
 	else if (!file)
 		return -EBADF;
 	if (flags & MAP_HUGETLB) {
-		/* A regular file cannot be mapped with huge pages; an anonymous
-		 * one needs the hugetlb pool, which is empty until hugetlb.c
-		 * gives the kernel one: reserving from it fails as Linux's
-		 * does with vm.nr_hugepages=0. */
+		/* A regular file cannot be mapped with huge pages; anonymous
+		 * memory comes from the hugetlb pool (hugetlb.c). */
 		if (file)
 			return -EINVAL;
-		return -ENOMEM;
+		int64_t r = hugetlb_mmap(mm, addr, len, prot, flags & ~(unsigned long)(MAP_EXECUTABLE | MAP_DENYWRITE));
+		debug_check(mm);
+		return r;
 	}
 	flags &= ~(unsigned long)(MAP_EXECUTABLE | MAP_DENYWRITE);
 	int64_t ret = do_mmap(mm, file, addr, len, prot, flags, 0, offset >> k->page_shift, &populate);

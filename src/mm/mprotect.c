@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 
@@ -125,6 +126,12 @@ int do_mprotect(struct mm_struct *mm, mm_va_t start, uint64_t len, unsigned long
 			break;
 		}
 		mm_va_t tmp = MM_MIN(vma->vm_end, end);
+		/* hugetlb VMAs split only at huge page boundaries (may_split). */
+		if ((nstart > vma->vm_start && hugetlb_split_check(vma, nstart)) ||
+		    (tmp < vma->vm_end && hugetlb_split_check(vma, tmp))) {
+			err = -EINVAL;
+			break;
+		}
 		err = mprotect_fixup(mm, vma, &prev, nstart, tmp, newflags);
 		if (err)
 			break;

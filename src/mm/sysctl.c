@@ -22,6 +22,8 @@
 
 #include "kernel/task.h"
 #include "mm/filemap.h"
+#include "mm/huge_memory.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 
 #define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
@@ -280,7 +282,32 @@ static const struct sysctl_entry sysctl_table[] = {
 	{ "vm.mmap_min_addr", set_mmap_min_addr, get_mmap_min_addr },
 	{ "vm.admin_reserve_kbytes", set_admin_reserve_kbytes, get_admin_reserve_kbytes },
 	{ "vm.user_reserve_kbytes", set_user_reserve_kbytes, get_user_reserve_kbytes },
+	/* hugetlb.c: the huge page pool */
+	{ "vm.nr_hugepages", hugetlb_sysctl_nr_set, hugetlb_sysctl_nr_get },
+	{ "vm.nr_overcommit_hugepages", hugetlb_sysctl_overcommit_set, hugetlb_sysctl_overcommit_get },
 };
+
+/* Settings whose value is a word (sysfs files rather than /proc/sys):
+ * transparent_hugepage (/sys/kernel/mm/transparent_hugepage/enabled). */
+static bool is_thp_enabled_name(const char *name)
+{
+	return name && (strcmp(name, "transparent_hugepage") == 0 ||
+			strcmp(name, "transparent_hugepage.enabled") == 0 ||
+			strcmp(name, "kernel.mm.transparent_hugepage.enabled") == 0);
+}
+
+int mm_sysctl_set_str(struct mm_kernel *k, const char *name, const char *val, char *err,
+		      size_t errlen)
+{
+	if (!is_thp_enabled_name(name))
+		return -ENOENT;
+	return thp_set_enabled(k, val, err, errlen);
+}
+
+const char *mm_sysctl_get_str(struct mm_kernel *k, const char *name)
+{
+	return is_thp_enabled_name(name) ? thp_enabled_string(k) : NULL;
+}
 
 static const struct sysctl_entry *sysctl_lookup(const char *name)
 {

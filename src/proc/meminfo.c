@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/vmalloc.h"
 #include "proc/view.h"
@@ -127,9 +128,9 @@ int view_meminfo(struct mm_machine *m, int argc, const char *const *argv, struct
 		cached = 0;
 	uint64_t totalswap = 0, freeswap = 0; /* until the swap layer exists */
 	uint64_t hpage = vmstat_hpage_pmd_nr(k);
-	uint64_t hugetlb_total_pages = 0;
+	uint64_t hugetlb_pages = hugetlb_total_pages(k);
 	uint64_t commit_limit =
-		(totalram - MM_MIN(totalram, hugetlb_total_pages)) * OVERCOMMIT_RATIO / 100 + totalswap;
+		(totalram - MM_MIN(totalram, hugetlb_pages)) * OVERCOMMIT_RATIO / 100 + totalswap;
 	uint64_t committed = 0; /* vm_committed_as: the mmap layer's */
 
 	show_kb(o, "MemTotal:       ", P(totalram));
@@ -196,13 +197,14 @@ int view_meminfo(struct mm_machine *m, int argc, const char *const *argv, struct
 	show_kb(o, "Balloon:        ", P(v[VM_nr_balloon_pages]));
 	if (hpage) {
 		/* hugetlb_report_meminfo: the default hstate's pool, then all of
-		 * hugetlb in kB. Counts until the hugetlb layer exists are 0. */
-		show_count(o, "HugePages_Total:   ", 0);
-		show_count(o, "HugePages_Free:    ", 0);
-		show_count(o, "HugePages_Rsvd:    ", 0);
-		show_count(o, "HugePages_Surp:    ", 0);
+		 * hugetlb in kB (hugetlb.c). */
+		const struct hstate *h = &k->hstate;
+		show_count(o, "HugePages_Total:   ", h->nr_huge_pages);
+		show_count(o, "HugePages_Free:    ", h->free_huge_pages);
+		show_count(o, "HugePages_Rsvd:    ", h->resv_huge_pages);
+		show_count(o, "HugePages_Surp:    ", h->surplus_huge_pages);
 		show_kb(o, "Hugepagesize:   ", P(hpage));
-		show_kb(o, "Hugetlb:        ", 0);
+		show_kb(o, "Hugetlb:        ", P(hugetlb_total_pages(k)));
 	}
 	show_direct_map(o, k);
 #undef P

@@ -27,6 +27,8 @@
 #include <string.h>
 
 #include "kernel/task.h"
+#include "mm/huge_memory.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/memory.h"
 #include "proc/view.h"
@@ -39,6 +41,7 @@ struct mem_size_stats {
 	const struct vm_area_struct *vma;
 	uint64_t resident, shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t referenced, anonymous, lazyfree, anonymous_thp, swap;
+	uint64_t shared_hugetlb, private_hugetlb; /* HUGE PAGES: smaps_hugetlb_range */
 	uint64_t pss, pss_dirty, pss_locked, swap_pss;
 };
 
@@ -74,6 +77,14 @@ static void smaps_pte(void *arg, mm_va_t va, mm_pa_t e_pa, mm_pte_t pte, uint64_
 		return;
 	}
 	struct page *page = user_pte_page(k, pte);
+	if (page && PageFlag(page, PG_hugetlb)) {
+		/* HUGE PAGES: hugetlb memory is not Rss, only *_Hugetlb. */
+		if (page->_mapcount >= 2)
+			mss->shared_hugetlb += bytes;
+		else
+			mss->private_hugetlb += bytes;
+		return;
+	}
 	if (!page)
 		return; /* the zero page: not resident for smaps */
 	unsigned f = arch_pte_flags(k->arch, pte);
@@ -155,8 +166,10 @@ int view_smaps(struct mm_machine *m, int argc, const char *const *argv, struct v
 		walk_page_range(mm, vma->vm_start, vma->vm_end, smaps_pte, &mss);
 		view_field_num(out, (int64_t)vma->vm_start, "%u.start", n);
 		kb(out, n, "Size:", vma->vm_end - vma->vm_start);
-		kb(out, n, "KernelPageSize:", k->page_size);
-		kb(out, n, "MMUPageSize:", k->page_size);
+		/* HUGE PAGES: a hugetlb VMA's page size is the huge one. */
+		uint64_t vps = is_vm_hugetlb_page(vma) ? huge_page_size(k) : k->page_size;
+		kb(out, n, "KernelPageSize:", vps);
+		kb(out, n, "MMUPageSize:", vps);
 		kb(out, n, "Rss:", mss.resident);
 		kb(out, n, "Pss:", mss.pss >> PSS_SHIFT);
 		kb(out, n, "Pss_Dirty:", mss.pss_dirty >> PSS_SHIFT);
@@ -171,15 +184,17 @@ int view_smaps(struct mm_machine *m, int argc, const char *const *argv, struct v
 		kb(out, n, "AnonHugePages:", mss.anonymous_thp);
 		kb(out, n, "ShmemPmdMapped:", 0);
 		kb(out, n, "FilePmdMapped:", 0);
-		kb(out, n, "Shared_Hugetlb:", 0);
-		view_printf(out, "Private_Hugetlb: %7d kB\n", 0);
-		view_field_num(out, 0, "%u.Private_Hugetlb", n);
+		kb(out, n, "Shared_Hugetlb:", mss.shared_hugetlb);
+		view_printf(out, "Private_Hugetlb: %7" PRIu64 " kB\n", mss.private_hugetlb >> 10);
+		view_field_num(out, (int64_t)mss.private_hugetlb, "%u.Private_Hugetlb", n);
 		kb(out, n, "Swap:", mss.swap);
 		kb(out, n, "SwapPss:", mss.swap_pss >> PSS_SHIFT);
 		kb(out, n, "Locked:", mss.pss_locked >> PSS_SHIFT);
 		/* THP is not modelled by the fault path yet: never eligible. */
-		view_printf(out, "THPeligible:    %8u\n", 0);
-		view_field_num(out, 0, "%u.THPeligible", n);
+		/* HUGE PAGES: huge_memory.c's thp_vma_allowable. */
+		unsigned eligible = thp_vma_allowable(vma) ? 1 : 0;
+		view_printf(out, "THPeligible:    %8u\n", eligible);
+		view_field_num(out, eligible, "%u.THPeligible", n);
 		struct strbuf flags = STRBUF_INIT;
 		vma_flags(out, vma->vm_flags, &flags);
 		view_field_str(out, sb_str(&flags), "%u.VmFlags", n);

@@ -88,7 +88,8 @@ static void zone_lru_scan(const struct mm_kernel *k, const struct zone *z,
 				c->mlock += nr;
 			/* Mapped by some PTE (the zero page and tables never are):
 			 * AnonPages or Mapped, as folio_add_*_rmap count them. */
-			if (p->_mapcount > 0 && !PageFlag(p, PG_slab) && !PageFlag(p, PG_table)) {
+			if (p->_mapcount > 0 && !PageFlag(p, PG_slab) && !PageFlag(p, PG_table) &&
+			    !PageFlag(p, PG_hugetlb)) { /* hugetlb is neither (Linux) */
 				if (PageFlag(p, PG_anon))
 					c->anon_mapped += nr;
 				else
@@ -227,6 +228,7 @@ void vmstat_snapshot(const struct mm_kernel *k, uint64_t *v)
 	v[VM_nr_slab_unreclaimable] = k->nr_slab_unreclaimable;
 	v[VM_nr_kernel_stack] = k->nr_kernel_stack_bytes >> 10; /* NR_KERNEL_STACK_KB */
 	v[VM_nr_page_table_pages] = k->nr_pagetable_pages;
+	v[VM_nr_hugetlb] = k->hstate.nr_huge_pages << k->hstate.order; /* NR_HUGETLB, pages */
 
 	uint64_t hpage = vmstat_hpage_pmd_nr(k);
 	if (hpage) {

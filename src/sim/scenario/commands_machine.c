@@ -187,6 +187,10 @@ static int sysctl_write(struct scn_ctx *c, const struct scn_arg *a)
 {
 	int64_t vals[SYSCTL_MAX_VALUES];
 	char why[256] = "";
+	/* Word-valued settings (transparent_hugepage=always): huge_memory.c. */
+	int rs = mm_sysctl_set_str(&c->m->k, a->key, a->val, why, sizeof(why));
+	if (rs != -ENOENT)
+		return rs ? scn_error(c, a->val_off, "sysctl: %s: %s", a->key, why) : SCN_OK;
 	int n = sysctl_values(c, a, vals);
 	if (n < 0)
 		return SCN_ERROR;
@@ -207,6 +211,11 @@ static int sysctl_read(struct scn_ctx *c, const struct scn_arg *a)
 	int rc = scn_arg_text(c, a, &name);
 	if (rc)
 		goto out;
+	const char *word = mm_sysctl_get_str(&c->m->k, sb_str(&name));
+	if (word) { /* huge_memory.c's transparent_hugepage */
+		fprintf(c->out, "%s = %s\n", sb_str(&name), word);
+		goto out;
+	}
 	int n = mm_sysctl_get(&c->m->k, sb_str(&name), vals, SYSCTL_MAX_VALUES, why, sizeof(why));
 	if (n == -ENOENT) {
 		rc = scn_error(c, a->val_off, "sysctl: unknown sysctl '%s'", sb_str(&name));
