@@ -1280,11 +1280,14 @@ int do_msync(struct mm_struct *mm, mm_va_t start, uint64_t len, int flags)
 			return -ENOMEM;
 		/* Here start < vma->vm_end. */
 		if (start < vma->vm_start) {
-			if (start >= end)
-				return unmapped_error;
+			/* A hole: Linux gives up with -ENOMEM when nothing of the
+			 * range is mapped past it (or for plain MS_ASYNC), else
+			 * syncs the rest and reports -ENOMEM at the end. */
+			if (flags == MS_ASYNC)
+				return -ENOMEM;
 			start = vma->vm_start;
 			if (start >= end)
-				return unmapped_error;
+				return -ENOMEM;
 			unmapped_error = -ENOMEM;
 		}
 		if ((flags & MS_INVALIDATE) && (vma->vm_flags & VM_LOCKED))

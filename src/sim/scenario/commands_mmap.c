@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "fs/simfs.h"
+#include "mm/filemap.h"
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 #include "sim/machine.h"
@@ -350,6 +351,30 @@ static int cmd_munlock(struct scn_ctx *c)
 	return SCN_OK;
 }
 
+/* msync NAME ADDR LEN [sync|async|invalidate]...: default MS_SYNC, the
+ * flag that writes dirty shared file pages back. */
+static int cmd_msync(struct scn_ctx *c)
+{
+	static const char *const words[] = { "async", "invalidate", "sync" };
+	static const int bits[] = { MS_ASYNC, MS_INVALIDATE, MS_SYNC };
+	struct mm_struct *mm = need_mm(c);
+	uint64_t addr, len;
+	const struct scn_arg *a;
+	int flags = 0;
+	if (!mm || need_u64(c, 1, "ADDR", &addr) || need_u64(c, 2, "LEN", &len))
+		return SCN_ERROR;
+	for (int i = 3; (a = scn_opt_pos(c, i)); i++) {
+		int w = scn_arg_choice(c, a, "flag", words, MM_ARRAY_SIZE(words));
+		if (w < 0)
+			return SCN_ERROR;
+		flags |= bits[w];
+	}
+	if (!flags)
+		flags = MS_SYNC;
+	report(c, do_msync(mm, addr, len, flags), false);
+	return SCN_OK;
+}
+
 const struct scn_cmd scn_cmds_mmap[] = {
 	{ "mmap",
 	  "mmap NAME LEN [addr=A] [prot=rwx|none] [flags=private|shared,fixed,fixed_noreplace,"
@@ -372,6 +397,9 @@ const struct scn_cmd scn_cmds_mmap[] = {
 	{ "mlock", "mlock NAME ADDR LEN [onfault] [-> $r]", "lock a range in memory (VmLck)", cmd_mlock,
 	  NULL, 4, SCN_F_RESULT },
 	{ "munlock", "munlock NAME ADDR LEN [-> $r]", "unlock a range", cmd_munlock, NULL, 3,
+	  SCN_F_RESULT },
+	{ "msync", "msync NAME ADDR LEN [sync|async|invalidate] [-> $r]",
+	  "write a shared file mapping's dirty pages back (default: sync)", cmd_msync, NULL, 5,
 	  SCN_F_RESULT },
 	{ NULL, NULL, NULL, NULL, NULL, 0, 0 },
 };
