@@ -637,6 +637,7 @@ bool simfs_vm_file_info(const struct simfile *f, struct vm_file_info *out)
 	out->ino = f->ino;
 	out->readable = true;
 	out->writable = true;
+	out->deleted = !f->linked;
 	return true;
 }
 

@@ -61,6 +61,9 @@ struct strbuf;
 #define XA_CHUNK_SHIFT 6
 #define XA_CHUNK_SIZE (1u << XA_CHUNK_SHIFT)
 #define XA_CHUNK_MASK (XA_CHUNK_SIZE - 1)
+/* Indices beyond 2^48 pages are refused: no file is that large, and the
+ * tree's shifts stay far from 64. */
+#define XA_INDEX_LIMIT (1ULL << 48)
 
 /* Marks (Linux's PAGECACHE_TAG_*): a bit per slot, propagated to the root. */
 enum xa_mark { PAGECACHE_TAG_DIRTY, PAGECACHE_TAG_WRITEBACK, PAGECACHE_TAG_TOWRITE, XA_MAX_MARKS };
@@ -166,8 +169,8 @@ unsigned filemap_get_uptodate_pages(struct address_space *mapping, pgoff_t start
  * The page of vma->vm_file at page offset pgoff, for a fault in vma
  * (Linux's filemap_fault): a cached page is a minor fault; an uncached one
  * is read from the disk (*major = true, vmstat pgmajfault + 1) with
- * read-around (do_sync_mmap_readahead) unless VM_RAND_READ; a cached page
- * marked PG_readahead starts the next window (do_async_mmap_readahead).
+ * read-around (mmap_readahead_sync) unless VM_RAND_READ; a cached page
+ * marked PG_readahead starts the next window (mmap_readahead_async).
  * Returns 0 with *pagep (uptodate, one more reference), -EFAULT for SIGBUS
  * (pgoff at or past DIV_ROUND_UP(i_size, PAGE_SIZE), or a read error), or
  * -ENOMEM (VM_FAULT_OOM).
@@ -276,5 +279,18 @@ bool filemap_check(struct address_space *mapping);
 /* filemap_check on every file, plus vmstat nr_file_pages / nr_dirty
  * against the sums. */
 bool filemap_check_all(struct mm_kernel *k);
+
+/* ---- internals shared by filemap.c and readahead.c ---------------------------------------------- */
+
+/* filemap.c: read page (in the cache at its index) from the disk and mark
+ * it uptodate; 0, or the disk's -errno (also kept in mapping->wb_err). */
+int filemap_read_page(struct address_space *mapping, struct page *page);
+/* readahead.c: a fault at pgoff missed the cache (Linux's
+ * do_sync_mmap_readahead): count the miss, read around pgoff. */
+void mmap_readahead_sync(struct vm_area_struct *vma, struct address_space *mapping, pgoff_t pgoff);
+/* readahead.c: a fault at pgoff hit page (do_async_mmap_readahead): pay back
+ * a miss; on PG_readahead, read the next window. */
+void mmap_readahead_async(struct vm_area_struct *vma, struct address_space *mapping,
+			  struct page *page, pgoff_t pgoff);
 
 #endif

@@ -117,6 +117,7 @@ struct vm_file_info {
 	unsigned dev_major, dev_minor;
 	uint64_t ino;
 	bool readable, writable; /* the open file's mode (FMODE_READ/WRITE) */
+	bool deleted;            /* unlinked: maps appends " (deleted)", as d_path does */
 };
 
 /*

@@ -286,7 +286,7 @@ struct mm_kernel {
 
 	/* Kernel object allocators (issue 3): each keeps its state behind one
 	 * pointer, set up at boot by its *_init and freed by its *_fini. */
-	struct slab_state *slab;         /* slab.c: caches, kmalloc classes */
+	struct slab_state *slab;         /* slab.c, slab_common.c: caches, kmalloc classes */
 	struct vmalloc_state *vmalloc;   /* vmalloc.c: busy/free areas */
 	struct highmem_state *highmem;   /* highmem.c: PKMAP and fixmap slots */
 	struct percpu_state *percpu;     /* percpu.c: chunks */

@@ -1,5 +1,7 @@
 /*
- * slab.c - SLUB, the slab allocator of Linux 6.x, and kmalloc on top of it.
+ * slab.c - SLUB, the slab allocator of Linux 6.x (Linux's mm/slub.c): caches,
+ * slabs, per-CPU slabs, partial lists, the allocation and free paths. kmalloc
+ * on top of it and the boot-time caches are slab_common.c's.
  *
  * A cache hands out objects of one size. It cuts slabs (2^order pages from
  * the buddy allocator, PG_slab on the head page) into slots of s->size bytes
@@ -47,12 +49,12 @@
  * does the update. slab_state.cpu says which CPU the kernel runs on.
  *
  * Layout, order and partial-list sizes follow mm/slub.c of 6.x
- * (calculate_sizes, calculate_order, set_min_partial, set_cpu_partial); the
- * kmalloc classes follow mm/slab_common.c. Deviations: caches are never
- * merged (as with slab_nomerge), freelist pointers are not obfuscated
- * (CONFIG_SLAB_FREELIST_HARDENED's XOR), and every free checks that the
- * address is an object of the slab - the simulator must stay consistent
- * whatever a scenario frees; Linux without slub_debug would corrupt itself.
+ * (calculate_sizes, calculate_order, set_min_partial, set_cpu_partial).
+ * Deviations: caches are never merged (as with slab_nomerge), freelist
+ * pointers are not obfuscated (CONFIG_SLAB_FREELIST_HARDENED's XOR), and
+ * every free checks that the address is an object of the slab - the
+ * simulator must stay consistent whatever a scenario frees; Linux without
+ * slub_debug would corrupt itself.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -66,8 +68,6 @@
 #define MIN_PARTIAL 5
 #define MAX_PARTIAL 10
 #define MAX_OBJS_PER_PAGE 32767
-#define PAGE_ALLOC_COSTLY_ORDER 3
-#define CACHE_LINE_SIZE 64
 #define SHRINK_PROMOTE_MAX 32
 #define ORIG_SIZE_BYTES 4 /* the unsigned int kmalloc's requested size is kept in */
 
@@ -77,29 +77,14 @@
 	(__GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN |            \
 	 __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC |        \
 	 __GFP_NOMEMALLOC | __GFP_HARDWALL | __GFP_THISNODE)
-#define GFP_SLAB_BUG_MASK (__GFP_DMA32 | __GFP_HIGHMEM)
 
 enum { DEACTIVATE_TO_HEAD, DEACTIVATE_TO_TAIL };
 
 /* ---- small arithmetic -------------------------------------------------------- */
 
-static unsigned fls_u(unsigned long long x)
-{
-	return x ? 64u - (unsigned)__builtin_clzll(x) : 0;
-}
-
 static unsigned ilog2_u(unsigned long long x)
 {
-	return x ? fls_u(x) - 1 : 0;
-}
-
-/* Smallest order whose block holds size bytes. */
-static unsigned get_order(const struct mm_kernel *k, unsigned long long size)
-{
-	unsigned order = 0;
-	while ((k->page_size << order) < size && order < 63 - k->page_shift)
-		order++;
-	return order;
+	return x ? slab_fls(x) - 1 : 0;
 }
 
 static unsigned order_objects(const struct mm_kernel *k, unsigned order, unsigned size)
@@ -108,25 +93,6 @@ static unsigned order_objects(const struct mm_kernel *k, unsigned order, unsigne
 }
 
 /* ---- slab pages ---------------------------------------------------------------- */
-
-/* The head page of the slab or kmalloc_large block holding va, or NULL when
- * va is not in the direct map. */
-static struct page *virt_to_head_page(const struct slab_state *st, mm_va_t va)
-{
-	if (va < st->page_offset)
-		return NULL;
-	mm_pfn_t pfn = (va - st->page_offset) >> st->page_shift;
-	if (pfn >= st->lowmem_end_pfn)
-		return NULL;
-	struct page *p = &st->mem_map[pfn];
-	if (__builtin_expect(PageFlag(p, PG_tail), 0)) {
-		struct page *head = p->mapping;
-		if (head < st->mem_map || head > p)
-			return NULL;
-		p = head;
-	}
-	return p;
-}
 
 unsigned slab_order_of(const struct kmem_cache *s, const struct page *slab)
 {
@@ -203,7 +169,7 @@ static const char *gfp_str(gfp_t gfp, char *buf, size_t len)
 }
 
 /* Linux's kmalloc_fix_flags: zone modifiers a slab cannot honour. */
-static gfp_t kmalloc_fix_flags(struct slab_state *st, gfp_t flags)
+gfp_t kmalloc_fix_flags(struct slab_state *st, gfp_t flags)
 {
 	gfp_t invalid = flags & GFP_SLAB_BUG_MASK;
 	char a[96], b[96];
@@ -542,7 +508,7 @@ static void slab_out_of_memory(struct slab_state *st, struct kmem_cache *s, gfp_
 	       gfp_str(gfp, b, sizeof(b)));
 	printk(st->k, "  cache: %s, object size: %u, buffer size: %u, default order: %u, min order: %u",
 	       s->name, s->object_size, s->size, s->order, s->min_order);
-	if (s->min_order > get_order(st->k, s->object_size))
+	if (s->min_order > slab_get_order(st->k, s->object_size))
 		printk(st->k, "  %s debugging increased min order, use slub_debug=O to disable.",
 		       s->name);
 	printk(st->k, "  node 0: slabs: %lu, objs: %lu, free: %lu", n->nr_slabs,
@@ -633,9 +599,8 @@ static inline unsigned zero_size(const struct kmem_cache *s, unsigned orig_size)
 
 /* Everything but the plain fast path: an empty cpu freelist (the slow
  * path), a corrupt free pointer, __GFP_ZERO. */
-static mm_va_t __attribute__((noinline)) slab_alloc_slow(struct slab_state *st,
-							 struct kmem_cache *s, gfp_t gfp,
-							 unsigned orig_size)
+mm_va_t __attribute__((noinline)) slab_alloc_slow(struct slab_state *st, struct kmem_cache *s,
+						  gfp_t gfp, unsigned orig_size)
 {
 	struct kmem_cache_cpu *c = &s->cpu_slab[st->cpu];
 	mm_va_t obj = c->freelist;
@@ -653,25 +618,6 @@ static mm_va_t __attribute__((noinline)) slab_alloc_slow(struct slab_state *st,
 	if (gfp & __GFP_ZERO)
 		memset(slab_va_host(st, obj), 0, zero_size(s, orig_size));
 	return obj;
-}
-
-/* slab_alloc_node's fast path: pop the CPU's freelist. The next pointer
- * comes from RAM, so it must name a slot of the cpu slab. */
-static inline mm_va_t slab_alloc(struct slab_state *st, struct kmem_cache *s, gfp_t gfp,
-				 unsigned orig_size)
-{
-	struct kmem_cache_cpu *c = &s->cpu_slab[st->cpu];
-	mm_va_t obj = c->freelist;
-	if (__builtin_expect(obj != 0 && !(gfp & __GFP_ZERO), 1)) {
-		mm_va_t next = slab_get_fp(st, s, obj);
-		if (__builtin_expect(!next || (next - c->first_va <= c->span &&
-					       slab_off_aligned(s, next - c->first_va)), 1)) {
-			c->freelist = next;
-			s->nr_allocated++;
-			return obj;
-		}
-	}
-	return slab_alloc_slow(st, s, gfp, orig_size);
 }
 
 /* ---- the free paths ---------------------------------------------------------- */
@@ -758,25 +704,10 @@ static int __slab_free(struct slab_state *st, struct kmem_cache *s, struct page 
 	return 0;
 }
 
-/* The free fast path: obj lies in this CPU's slab of s (its address range
- * says so: no struct page needed), starts a slot, and is not the freelist's
- * head (an immediate double free). true if done. */
-static inline bool slab_free_fast(struct slab_state *st, struct kmem_cache *s, mm_va_t obj)
-{
-	struct kmem_cache_cpu *c = &s->cpu_slab[st->cpu];
-	uint64_t off = obj - c->first_va;
-	if (__builtin_expect(off > c->span || !slab_off_aligned(s, off) || obj == c->freelist, 0))
-		return false;
-	slab_set_fp(st, s, obj, c->freelist);
-	c->freelist = obj;
-	s->nr_allocated -= s->nr_allocated != 0;
-	return true;
-}
-
 /* Everything else (slab_free's slow side): check the address against its
  * slab, then a frozen slab of this CPU or __slab_free. */
-static int __attribute__((noinline)) slab_free_slow(struct slab_state *st, struct kmem_cache *s,
-						    struct page *slab, mm_va_t obj)
+int __attribute__((noinline)) slab_free_slow(struct slab_state *st, struct kmem_cache *s,
+					     struct page *slab, mm_va_t obj)
 {
 	char b[24];
 	if (!slab_valid_object(s, slab_page_va(st, slab), slab_objects(slab), obj)) {
@@ -793,14 +724,6 @@ static int __attribute__((noinline)) slab_free_slow(struct slab_state *st, struc
 	if (!ret && s->nr_allocated)
 		s->nr_allocated--;
 	return ret;
-}
-
-static inline int slab_free(struct slab_state *st, struct kmem_cache *s, struct page *slab,
-			    mm_va_t obj)
-{
-	if (__builtin_expect(slab_free_fast(st, s, obj), 1))
-		return 0;
-	return slab_free_slow(st, s, slab, obj);
 }
 
 /* ---- cache layout -------------------------------------------------------------- */
@@ -840,19 +763,19 @@ static int calculate_order(const struct slab_state *st, unsigned size)
 	unsigned min_objects = st->slub_min_objects, max_objects, min_order, order;
 	if (!min_objects) {
 		unsigned nr_cpus = k->nr_cpus ? k->nr_cpus : 1; /* present = possible here */
-		min_objects = 4 * (fls_u(nr_cpus) + 1);
+		min_objects = 4 * (slab_fls(nr_cpus) + 1);
 	}
 	max_objects = MM_MAX(order_objects(k, st->slub_max_order, size), 1u);
 	min_objects = MM_MIN(min_objects, max_objects);
-	min_order = MM_MAX(st->slub_min_order, get_order(k, (uint64_t)min_objects * size));
+	min_order = MM_MAX(st->slub_min_order, slab_get_order(k, (uint64_t)min_objects * size));
 	if (order_objects(k, min_order, size) > MAX_OBJS_PER_PAGE)
-		return (int)get_order(k, (uint64_t)size * MAX_OBJS_PER_PAGE) - 1;
+		return (int)slab_get_order(k, (uint64_t)size * MAX_OBJS_PER_PAGE) - 1;
 	for (unsigned fraction = 16; fraction > 1; fraction /= 2) {
 		order = calc_slab_order(k, size, min_order, st->slub_max_order, fraction);
 		if (order <= st->slub_max_order)
 			return (int)order;
 	}
-	order = get_order(k, size);
+	order = slab_get_order(k, size);
 	if (order <= k->max_order)
 		return (int)order;
 	return -ENOSYS;
@@ -914,7 +837,7 @@ static bool calculate_sizes(struct slab_state *st, struct kmem_cache *s)
 		s->allocflags |= __GFP_RECLAIMABLE;
 	s->order = (unsigned)order;
 	s->objects = MM_MIN(order_objects(k, s->order, size), (unsigned)MAX_OBJS_PER_PAGE);
-	s->min_order = get_order(k, size);
+	s->min_order = slab_get_order(k, size);
 	s->min_objects = MM_MIN(order_objects(k, s->min_order, size), (unsigned)MAX_OBJS_PER_PAGE);
 	/* offset -> index by multiplication: exact while offset * size < 2^32. */
 	s->recip = (uint32_t)(((1ULL << 32) + size - 1) / size);
@@ -946,7 +869,7 @@ static int kmem_cache_open(struct slab_state *st, struct kmem_cache *s, slab_fla
 	if (!calculate_sizes(st, s))
 		return -EINVAL;
 	if (st->disable_higher_order_debug &&
-	    get_order(st->k, s->size) > get_order(st->k, s->object_size)) {
+	    slab_get_order(st->k, s->size) > slab_get_order(st->k, s->object_size)) {
 		/* slub_debug=O: no debug metadata if it raised the minimum order. */
 		s->flags &= ~(SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER);
 		s->offset = 0;
@@ -968,7 +891,7 @@ static int kmem_cache_open(struct slab_state *st, struct kmem_cache *s, slab_fla
 
 /* ---- caches ---------------------------------------------------------------------- */
 
-static void kmem_cache_release(struct kmem_cache *s)
+void kmem_cache_release(struct kmem_cache *s)
 {
 	free(s->name);
 	free(s);
@@ -987,7 +910,7 @@ static int set_error(struct mm_kernel *k, int err, const char *fmt, ...)
 
 /* Give s its objects in the kmem_cache and kmem_cache_node caches, so that
  * the cache descriptors cost simulated memory as on Linux. */
-static void alloc_shadows(struct slab_state *st, struct kmem_cache *s)
+void slab_alloc_shadows(struct slab_state *st, struct kmem_cache *s)
 {
 	if (st->kmem_cache && !s->shadow_va) {
 		s->shadow_va = slab_alloc(st, st->kmem_cache, GFP_KERNEL | __GFP_ZERO,
@@ -1061,7 +984,7 @@ struct kmem_cache *kmem_cache_create(struct mm_kernel *k, const char *name, unsi
 	}
 	list_add(&s->list, &st->caches);
 	st->nr_caches++;
-	alloc_shadows(st, s);
+	slab_alloc_shadows(st, s);
 	return s;
 out:
 	if (flags & SLAB_PANIC)
@@ -1189,12 +1112,12 @@ struct kmem_cache *virt_to_cache(struct mm_kernel *k, mm_va_t obj)
 {
 	if (!k->slab)
 		return NULL;
-	struct page *page = virt_to_head_page(k->slab, obj);
+	struct page *page = slab_virt_to_head_page(k->slab, obj);
 	return page && PageFlag(page, PG_slab) ? slab_cache(page) : NULL;
 }
 
-static void __attribute__((noinline)) report_nonslab(struct slab_state *st, mm_va_t obj,
-						     const char *func)
+void __attribute__((noinline)) slab_report_nonslab(struct slab_state *st, mm_va_t obj,
+						   const char *func)
 {
 	char b[24], where[64];
 	snprintf(st->last_bug, sizeof(st->last_bug), "%s of non-slab address 0x%s", func,
@@ -1213,9 +1136,9 @@ int kmem_cache_free_caller(struct mm_kernel *k, struct kmem_cache *s, mm_va_t ob
 	const char *prev = st->cur_site;
 	int ret;
 	st->cur_site = site ? site : prev;
-	struct page *slab = virt_to_head_page(st, obj);
+	struct page *slab = slab_virt_to_head_page(st, obj);
 	if (!slab || !PageFlag(slab, PG_slab)) {
-		report_nonslab(st, obj, "kmem_cache_free");
+		slab_report_nonslab(st, obj, "kmem_cache_free");
 		ret = -EINVAL;
 		goto out;
 	}
@@ -1415,385 +1338,4 @@ bool kmem_cache_validate_all(struct mm_kernel *k)
 	list_for_each(pos, &st->caches)
 		ok &= kmem_cache_validate(k, list_entry(pos, struct kmem_cache, list));
 	return ok;
-}
-
-/* ---- kmalloc ------------------------------------------------------------------- */
-
-unsigned kmalloc_index(size_t size)
-{
-	if (!size)
-		return 0;
-	if (size <= 8)
-		return KMALLOC_SHIFT_LOW;
-	if (size > 64 && size <= 96)
-		return 1;
-	if (size > 128 && size <= 192)
-		return 2;
-	return fls_u(size - 1); /* 2^(i-1) < size <= 2^i */
-}
-
-static enum kmalloc_cache_type kmalloc_type(gfp_t flags)
-{
-	if (!(flags & (__GFP_DMA | __GFP_RECLAIMABLE | __GFP_ACCOUNT)))
-		return KMALLOC_NORMAL;
-	if (flags & __GFP_DMA)
-		return KMALLOC_DMA;
-	if (flags & __GFP_RECLAIMABLE)
-		return KMALLOC_RECLAIM;
-	return KMALLOC_CGROUP;
-}
-
-struct kmem_cache *kmalloc_slab(struct mm_kernel *k, size_t size, gfp_t gfp)
-{
-	struct slab_state *st = k->slab;
-	if (!st || !size || size > st->kmalloc_max_cache_size)
-		return NULL;
-	unsigned idx = kmalloc_index(size);
-	struct kmem_cache *s = st->kmalloc_caches[kmalloc_type(gfp)][idx];
-	return s ? s : st->kmalloc_caches[KMALLOC_NORMAL][idx];
-}
-
-static mm_va_t kmalloc_large(struct slab_state *st, size_t size, gfp_t gfp)
-{
-	struct mm_kernel *k = st->k;
-	if (size > st->kmalloc_max_size)
-		return 0; /* Linux: WARN in __alloc_pages for order > MAX_PAGE_ORDER */
-	unsigned order = get_order(k, size);
-	if (gfp & GFP_SLAB_BUG_MASK)
-		gfp = kmalloc_fix_flags(st, gfp);
-	struct page *page = alloc_pages_cpu(k, gfp | __GFP_COMP, order, st->cpu);
-	if (!page)
-		return 0;
-	if ((mm_pfn_t)(page - k->mem_map) + (1ULL << order) > st->lowmem_end_pfn) {
-		__free_pages(k, page, order);
-		return 0;
-	}
-	page->mapping = &st->large_tag;
-	page->index = order;
-	k->nr_slab_unreclaimable += 1ULL << order;
-	st->nr_large_kmalloc++;
-	st->nr_large_kmalloc_pages += 1ULL << order;
-	mm_va_t va = slab_page_va(st, page);
-	if (gfp & __GFP_ZERO)
-		memset(slab_va_host(st, va), 0, k->page_size << order);
-	return va;
-}
-
-static bool is_large_kmalloc(const struct slab_state *st, const struct page *page, mm_va_t obj)
-{
-	return page->mapping == &st->large_tag && !PageFlag(page, PG_slab) &&
-	       obj == slab_page_va(st, page);
-}
-
-static void free_large_kmalloc(struct slab_state *st, struct page *page)
-{
-	unsigned order = (unsigned)page->index;
-	page->mapping = NULL;
-	page->index = 0;
-	st->k->nr_slab_unreclaimable -= MM_MIN(st->k->nr_slab_unreclaimable, 1ULL << order);
-	st->nr_large_kmalloc--;
-	st->nr_large_kmalloc_pages -= 1ULL << order;
-	free_pages_cpu(st->k, page, order, st->cpu);
-}
-
-mm_va_t kmalloc_caller(struct mm_kernel *k, size_t size, gfp_t gfp, const char *site)
-{
-	struct slab_state *st = k->slab;
-	if (!st)
-		return 0;
-	if (size > st->kmalloc_max_cache_size)
-		return kmalloc_large(st, size, gfp);
-	if (!size)
-		return ZERO_SIZE_PTR;
-	struct kmem_cache *s = kmalloc_slab(k, size, gfp);
-	if (!site)
-		return slab_alloc(st, s, gfp, (unsigned)size);
-	const char *prev = st->cur_site;
-	st->cur_site = site;
-	mm_va_t obj = slab_alloc(st, s, gfp, (unsigned)size);
-	st->cur_site = prev;
-	return obj;
-}
-
-mm_va_t kmalloc(struct mm_kernel *k, size_t size, gfp_t gfp)
-{
-	return kmalloc_caller(k, size, gfp, NULL);
-}
-
-mm_va_t kzalloc(struct mm_kernel *k, size_t size, gfp_t gfp)
-{
-	return kmalloc_caller(k, size, gfp | __GFP_ZERO, NULL);
-}
-
-mm_va_t kcalloc(struct mm_kernel *k, size_t n, size_t size, gfp_t gfp)
-{
-	size_t bytes;
-	if (__builtin_mul_overflow(n, size, &bytes))
-		return 0;
-	return kmalloc_caller(k, bytes, gfp | __GFP_ZERO, NULL);
-}
-
-/* The slab size kmalloc objects of s may use (slab_ksize). */
-static size_t slab_ksize(const struct kmem_cache *s)
-{
-	if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
-		return s->object_size;
-	if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER))
-		return s->inuse;
-	return s->size;
-}
-
-size_t ksize(struct mm_kernel *k, mm_va_t obj)
-{
-	struct slab_state *st = k->slab;
-	if (!st || ZERO_OR_NULL_PTR(obj))
-		return 0;
-	struct page *page = virt_to_head_page(st, obj);
-	if (!page)
-		return 0;
-	if (!PageFlag(page, PG_slab))
-		return is_large_kmalloc(st, page, obj) ? k->page_size << page->index : 0;
-	struct kmem_cache *s = slab_cache(page);
-	if (!slab_valid_object(s, slab_page_va(st, page), slab_objects(page), obj))
-		return 0;
-	/* The caller may now use all of it: no kmalloc red zone past the request. */
-	slab_skip_orig_size_check(st, s, obj);
-	return slab_ksize(s);
-}
-
-static int __kfree(struct slab_state *st, mm_va_t obj)
-{
-	struct page *page = virt_to_head_page(st, obj);
-	if (__builtin_expect(!page, 0)) {
-		report_nonslab(st, obj, "kfree");
-		return -EINVAL;
-	}
-	if (__builtin_expect(!PageFlag(page, PG_slab), 0)) {
-		if (is_large_kmalloc(st, page, obj)) {
-			free_large_kmalloc(st, page);
-			return 0;
-		}
-		report_nonslab(st, obj, "kfree");
-		return -EINVAL;
-	}
-	return slab_free(st, slab_cache(page), page, obj);
-}
-
-int kfree_caller(struct mm_kernel *k, mm_va_t obj, const char *site)
-{
-	struct slab_state *st = k->slab;
-	if (!st || ZERO_OR_NULL_PTR(obj))
-		return 0;
-	const char *prev = st->cur_site;
-	st->cur_site = site ? site : prev;
-	int ret = __kfree(st, obj);
-	st->cur_site = prev;
-	return ret;
-}
-
-int kfree(struct mm_kernel *k, mm_va_t obj)
-{
-	return kfree_caller(k, obj, NULL);
-}
-
-static mm_va_t __krealloc(struct slab_state *st, mm_va_t p, size_t new_size, gfp_t gfp);
-
-mm_va_t krealloc_caller(struct mm_kernel *k, mm_va_t p, size_t new_size, gfp_t gfp,
-			const char *site)
-{
-	struct slab_state *st = k->slab;
-	if (!st)
-		return 0;
-	const char *prev = st->cur_site;
-	st->cur_site = site ? site : prev;
-	mm_va_t ret = __krealloc(st, p, new_size, gfp);
-	st->cur_site = prev;
-	return ret;
-}
-
-static mm_va_t __krealloc(struct slab_state *st, mm_va_t p, size_t new_size, gfp_t gfp)
-{
-	struct mm_kernel *k = st->k;
-	const char *site = st->cur_site;
-	if (!new_size) {
-		kfree_caller(k, p, site);
-		return ZERO_SIZE_PTR;
-	}
-	size_t ks = 0;
-	if (!ZERO_OR_NULL_PTR(p)) {
-		ks = ksize(k, p);
-		if (!ks) {
-			report_nonslab(st, p, "krealloc");
-			return 0;
-		}
-	}
-	if (ks >= new_size)
-		return p; /* it still fits */
-	mm_va_t ret = kmalloc_caller(k, new_size, gfp, site);
-	if (ret && !ZERO_OR_NULL_PTR(p)) {
-		memcpy(slab_va_host(st, ret), slab_va_host(st, p), ks);
-		kfree_caller(k, p, site);
-	}
-	return ret;
-}
-
-mm_va_t krealloc(struct mm_kernel *k, mm_va_t p, size_t new_size, gfp_t gfp)
-{
-	return krealloc_caller(k, p, new_size, gfp, NULL);
-}
-
-/* ---- boot --------------------------------------------------------------------------- */
-
-static const char *const kmalloc_prefix[NR_KMALLOC_TYPES] = {
-	"kmalloc-", "kmalloc-rcl-", "dma-kmalloc-", "kmalloc-cg-",
-};
-static const slab_flags_t kmalloc_type_flags[NR_KMALLOC_TYPES] = {
-	0, SLAB_RECLAIM_ACCOUNT, SLAB_CACHE_DMA, SLAB_ACCOUNT,
-};
-
-static unsigned kmalloc_size(unsigned idx)
-{
-	return idx == 1 ? 96 : idx == 2 ? 192 : 1u << idx;
-}
-
-static int new_kmalloc_cache(struct slab_state *st, unsigned idx, enum kmalloc_cache_type type)
-{
-	char name[32];
-	unsigned size = kmalloc_size(idx);
-	if (size >= 1024)
-		snprintf(name, sizeof(name), "%s%uk", kmalloc_prefix[type], size >> 10);
-	else
-		snprintf(name, sizeof(name), "%s%u", kmalloc_prefix[type], size);
-	/* kmalloc objects are naturally aligned to their largest power-of-two
-	 * divisor (6.x create_boot_cache). */
-	unsigned align = MM_MAX(8u, size & -size);
-	struct kmem_cache *s = kmem_cache_create(st->k, name, size, align,
-						 SLAB_KMALLOC | SLAB_NO_MERGE | kmalloc_type_flags[type],
-						 NULL);
-	if (!s)
-		return -ENOMEM;
-	st->kmalloc_caches[type][idx] = s;
-	return 0;
-}
-
-/* Constructors only matter for the layout (the free pointer moves out of
- * the object, as in Linux); objects start zeroed. */
-static void zero_ctor(void *obj)
-{
-	(void)obj;
-}
-
-struct named_cache_def {
-	enum kmem_named_cache which;
-	const char *name;
-	unsigned size, align;
-	slab_flags_t flags;
-	bool ctor;
-};
-
-/* Linux 6.x x86_64 sizes (what this machine's /proc/slabinfo shows as
- * objsize), in boot order: vmalloc_init, mm_cache_init, maple_tree_init,
- * radix_tree_init, pid_idr_init, anon_vma_init, fork_init,
- * proc_caches_init, cred_init, vfs_caches_init, buffer_init. */
-static const struct named_cache_def named_caches[] = {
-	{ KMEM_VMAP_AREA, "vmap_area", 72, 0, SLAB_PANIC, false },
-	{ KMEM_MM_STRUCT, "mm_struct", 1600, 0, SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, false },
-	{ KMEM_MAPLE_NODE, "maple_node", 256, 256, SLAB_PANIC, false },
-	{ KMEM_RADIX_TREE_NODE, "radix_tree_node", 576, 0, SLAB_PANIC | SLAB_RECLAIM_ACCOUNT, true },
-	{ KMEM_PID, "pid", 136, 0, SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, false },
-	{ KMEM_ANON_VMA, "anon_vma", 96, 0, SLAB_TYPESAFE_BY_RCU | SLAB_PANIC | SLAB_ACCOUNT, true },
-	{ KMEM_ANON_VMA_CHAIN, "anon_vma_chain", 64, 0, SLAB_PANIC | SLAB_ACCOUNT, false },
-	{ KMEM_TASK_STRUCT, "task_struct", 5888, 64, SLAB_PANIC | SLAB_ACCOUNT, false },
-	{ KMEM_SIGHAND_CACHE, "sighand_cache", 2088, 0,
-	  SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | SLAB_ACCOUNT, true },
-	{ KMEM_SIGNAL_CACHE, "signal_cache", 1136, 0, SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT,
-	  false },
-	{ KMEM_FILES_CACHE, "files_cache", 704, 0, SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT,
-	  false },
-	{ KMEM_FS_CACHE, "fs_cache", 56, 0, SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, false },
-	{ KMEM_VM_AREA_STRUCT, "vm_area_struct", 192, 0, SLAB_PANIC | SLAB_ACCOUNT, false },
-	{ KMEM_CRED_JAR, "cred_jar", 184, 0, SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, false },
-	{ KMEM_NAMES_CACHE, "names_cache", 4096, 0, SLAB_HWCACHE_ALIGN | SLAB_PANIC, false },
-	{ KMEM_DENTRY, "dentry", 192, 0, SLAB_RECLAIM_ACCOUNT | SLAB_PANIC | SLAB_ACCOUNT, false },
-	{ KMEM_INODE_CACHE, "inode_cache", 616, 0, SLAB_RECLAIM_ACCOUNT | SLAB_PANIC | SLAB_ACCOUNT,
-	  true },
-	{ KMEM_FILP, "filp", 256, 0, SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, false },
-	{ KMEM_BUFFER_HEAD, "buffer_head", 104, 0, SLAB_RECLAIM_ACCOUNT | SLAB_PANIC, false },
-};
-
-int kmem_cache_init(struct mm_kernel *k)
-{
-	if (k->slab)
-		return 0;
-	if (k->arch->is_toy || !k->arch->page_offset || k->mem_map_in_host)
-		return 0; /* no kernel address space: no slab (slab.h) */
-	struct slab_state *st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	k->slab = st;
-	st->k = k;
-	INIT_LIST_HEAD(&st->caches);
-	st->page_offset = k->arch->page_offset;
-	st->ram_base = k->ram->base;
-	st->mem_map = k->mem_map;
-	st->page_shift = k->page_shift;
-	st->lowmem_end_pfn = MM_MIN(k->max_low_pfn, k->max_pfn);
-	st->ptr_bytes = k->arch->va_bits > 32 ? 8 : 4;
-	/* struct track: addr, stack depot handle, cpu, pid, when. */
-	st->track_bytes = st->ptr_bytes == 8 ? 32 : 20;
-	st->kmalloc_shift_high = MM_MIN(k->page_shift + 1, (unsigned)KMALLOC_SHIFT_LIMIT);
-	st->kmalloc_max_cache_size = 1ULL << st->kmalloc_shift_high;
-	st->kmalloc_max_size = k->page_size << k->max_order;
-	st->slub_max_order = MM_MIN((unsigned)PAGE_ALLOC_COSTLY_ORDER, k->max_order);
-
-	slab_debug_init(st, k->slub_debug);
-
-	/* Boot caches: kmem_cache_node is created first; bootstrap relinks
-	 * kmem_cache then kmem_cache_node, so the latter lists first. */
-	struct kmem_cache *kc = kmem_cache_create(k, "kmem_cache", 256, 0, SLAB_HWCACHE_ALIGN, NULL);
-	struct kmem_cache *kcn = kmem_cache_create(k, "kmem_cache_node", 128, 0, SLAB_HWCACHE_ALIGN, NULL);
-	if (!kc || !kcn)
-		goto fail;
-	st->kmem_cache = kc;
-	st->kmem_cache_node = kcn;
-	alloc_shadows(st, kc);
-	alloc_shadows(st, kcn);
-
-	for (int type = 0; type < NR_KMALLOC_TYPES; type++) {
-		if (type == KMALLOC_DMA && !k->arch->zone_exists[ZONE_DMA])
-			continue;
-		if (new_kmalloc_cache(st, 1, type) || new_kmalloc_cache(st, 2, type))
-			goto fail;
-		for (unsigned i = KMALLOC_SHIFT_LOW; i <= st->kmalloc_shift_high; i++)
-			if (new_kmalloc_cache(st, i, type))
-				goto fail;
-	}
-	for (size_t i = 0; i < MM_ARRAY_SIZE(named_caches); i++) {
-		const struct named_cache_def *d = &named_caches[i];
-		st->named[d->which] = kmem_cache_create(k, d->name, d->size, d->align, d->flags,
-							d->ctor ? zero_ctor : NULL);
-		if (!st->named[d->which])
-			goto fail;
-	}
-	printk(k, "SLUB: HWalign=%d, Order=%u-%u, MinObjects=%u, CPUs=%u, Nodes=1", CACHE_LINE_SIZE,
-	       st->slub_min_order, st->slub_max_order, st->slub_min_objects, k->nr_cpus);
-	return 0;
-fail:
-	kmem_cache_fini(k);
-	return -ENOMEM;
-}
-
-void kmem_cache_fini(struct mm_kernel *k)
-{
-	struct slab_state *st = k->slab;
-	if (!st)
-		return;
-	struct list_head *pos, *tmp;
-	list_for_each_safe(pos, tmp, &st->caches) {
-		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
-		kmem_cache_release(s);
-	}
-	slab_debug_fini(st);
-	free(st);
-	k->slab = NULL;
 }

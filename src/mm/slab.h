@@ -319,7 +319,7 @@ void *kmem_host(struct mm_kernel *k, mm_va_t va);
 void slab_set_cpu(struct mm_kernel *k, unsigned cpu);
 void slab_set_pid(struct mm_kernel *k, int pid);
 
-/* ---- internals shared by slab.c and slub_debug.c --------------------------- */
+/* ---- internals shared by slab.c, slab_common.c and slub_debug.c ------------ */
 
 /*
  * A slab's head struct page is its descriptor (Linux overlays struct slab):
@@ -438,8 +438,106 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
 
 enum track_item { TRACK_ALLOC, TRACK_FREE };
 
-/* slab.c */
+#define CACHE_LINE_SIZE 64 /* SLAB_HWCACHE_ALIGN, and "HWalign=" at boot */
+/* Zone modifiers a slab page cannot come from (Linux's GFP_SLAB_BUG_MASK). */
+#define GFP_SLAB_BUG_MASK (__GFP_DMA32 | __GFP_HIGHMEM)
+
+/* Find last set: 1 + the index of the highest set bit, 0 for 0. */
+static inline unsigned slab_fls(unsigned long long x)
+{
+	return x ? 64u - (unsigned)__builtin_clzll(x) : 0;
+}
+
+/* Smallest order whose block holds size bytes. */
+static inline unsigned slab_get_order(const struct mm_kernel *k, unsigned long long size)
+{
+	unsigned order = 0;
+	while ((k->page_size << order) < size && order < 63 - k->page_shift)
+		order++;
+	return order;
+}
+
+/* The head page of the slab or kmalloc_large block holding va, or NULL when
+ * va is not in the direct map. */
+static inline struct page *slab_virt_to_head_page(const struct slab_state *st, mm_va_t va)
+{
+	if (va < st->page_offset)
+		return NULL;
+	mm_pfn_t pfn = (va - st->page_offset) >> st->page_shift;
+	if (pfn >= st->lowmem_end_pfn)
+		return NULL;
+	struct page *p = &st->mem_map[pfn];
+	if (__builtin_expect(PageFlag(p, PG_tail), 0)) {
+		struct page *head = p->mapping;
+		if (head < st->mem_map || head > p)
+			return NULL;
+		p = head;
+	}
+	return p;
+}
+
+/* slab.c: the SLUB core, used by slab_common.c's kmalloc and boot */
 unsigned slab_order_of(const struct kmem_cache *s, const struct page *slab);
+/* flags without GFP_SLAB_BUG_MASK, with a dmesg line naming what was dropped. */
+gfp_t kmalloc_fix_flags(struct slab_state *st, gfp_t flags);
+/* The allocation slow path: an object of s (zeroed for __GFP_ZERO) or 0. */
+mm_va_t slab_alloc_slow(struct slab_state *st, struct kmem_cache *s, gfp_t gfp,
+			unsigned orig_size);
+/* The free slow path: obj back to its slab; 0, or -EINVAL (reported). */
+int slab_free_slow(struct slab_state *st, struct kmem_cache *s, struct page *slab, mm_va_t obj);
+/* WARN about func (kfree, krealloc...) given an address no slab owns. */
+void slab_report_nonslab(struct slab_state *st, mm_va_t obj, const char *func);
+/* s's descriptor objects in kmem_cache and kmem_cache_node (once both exist). */
+void slab_alloc_shadows(struct slab_state *st, struct kmem_cache *s);
+/* Free the host side of s (its name and struct). */
+void kmem_cache_release(struct kmem_cache *s);
+
+/* The fast paths are inline here, not in slab.c, so that kmalloc and kfree
+ * (slab_common.c) get them as inlined as kmem_cache_alloc and _free do. */
+
+/* slab_alloc_node's fast path: pop the CPU's freelist. The next pointer
+ * comes from RAM, so it must name a slot of the cpu slab. */
+static inline mm_va_t slab_alloc(struct slab_state *st, struct kmem_cache *s, gfp_t gfp,
+				 unsigned orig_size)
+{
+	struct kmem_cache_cpu *c = &s->cpu_slab[st->cpu];
+	mm_va_t obj = c->freelist;
+	if (__builtin_expect(obj != 0 && !(gfp & __GFP_ZERO), 1)) {
+		mm_va_t next = slab_get_fp(st, s, obj);
+		if (__builtin_expect(!next || (next - c->first_va <= c->span &&
+					       slab_off_aligned(s, next - c->first_va)), 1)) {
+			c->freelist = next;
+			s->nr_allocated++;
+			return obj;
+		}
+	}
+	return slab_alloc_slow(st, s, gfp, orig_size);
+}
+
+/* The free fast path: obj lies in this CPU's slab of s (its address range
+ * says so: no struct page needed), starts a slot, and is not the freelist's
+ * head (an immediate double free). true if done. */
+static inline bool slab_free_fast(struct slab_state *st, struct kmem_cache *s, mm_va_t obj)
+{
+	struct kmem_cache_cpu *c = &s->cpu_slab[st->cpu];
+	uint64_t off = obj - c->first_va;
+	if (__builtin_expect(off > c->span || !slab_off_aligned(s, off) || obj == c->freelist, 0))
+		return false;
+	slab_set_fp(st, s, obj, c->freelist);
+	c->freelist = obj;
+	s->nr_allocated -= s->nr_allocated != 0;
+	return true;
+}
+
+/* slab_free: the fast path, else slab_free_slow; 0 or -EINVAL. */
+static inline int slab_free(struct slab_state *st, struct kmem_cache *s, struct page *slab,
+			    mm_va_t obj)
+{
+	if (__builtin_expect(slab_free_fast(st, s, obj), 1))
+		return 0;
+	return slab_free_slow(st, s, slab, obj);
+}
+
 /* slub_debug.c */
 void slab_debug_init(struct slab_state *st, const char *slub_debug);
 void slab_debug_fini(struct slab_state *st);

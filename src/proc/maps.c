@@ -13,8 +13,12 @@
  * inode and its space, as Linux's does.
  *
  * Names, in Linux's order (get_vma_name):
- *   a file                 its path (offset = vm_pgoff pages, dev, inode)
+ *   a file                 its path (offset = vm_pgoff pages, dev, inode),
+ *                          plus " (deleted)" once unlinked (d_path's suffix)
  *   a special mapping      its name ([vdso], [vvar], ...)
+ *   anonymous hugetlb      /anon_hugepage (deleted): MAP_HUGETLB maps a file
+ *                          of hugetlbfs's internal mount (its dev and inode
+ *                          are not modelled: 00:00 0)
  *   shared anonymous       /dev/zero (deleted), dev 00:01 (Linux's shmem file)
  *   overlapping the brk    [heap]   (vm_start < brk && vm_end > start_brk)
  *   holding start_stack    [stack]
@@ -53,7 +57,7 @@ void maps_render_mm(struct mm_struct *mm, struct view_out *out)
 		vm_flags_t f = vma->vm_flags;
 		unsigned major = 0, minor = 0;
 		uint64_t ino = 0, pgoff = 0;
-		const char *name = NULL;
+		const char *name = NULL, *suffix = "";
 		struct vm_file_info fi = { 0 };
 
 		if (vma->vm_file) {
@@ -62,12 +66,17 @@ void maps_render_mm(struct mm_struct *mm, struct view_out *out)
 				minor = fi.dev_minor;
 				ino = fi.ino;
 				name = fi.path;
+				if (fi.deleted)
+					suffix = " (deleted)";
 			} else {
 				name = "[file]";
 			}
 			pgoff = vma->vm_pgoff << mm->k->page_shift;
 		} else if (vma->vm_name) {
 			name = vma->vm_name;
+		} else if (f & VM_HUGETLB) {
+			/* Linux's hugetlb_file_setup file: offset 0 like a shared one. */
+			name = "/anon_hugepage (deleted)";
 		} else if (f & VM_SHARED) {
 			minor = 1; /* shmem's superblock: 00:01 */
 			pgoff = vma->vm_pgoff << mm->k->page_shift;
@@ -87,7 +96,7 @@ void maps_render_mm(struct mm_struct *mm, struct view_out *out)
 		if (name) {
 			if (len >= 0 && (size_t)len < width)
 				view_printf(out, "%*s", (int)(width - (size_t)len), "");
-			view_printf(out, " %s", name);
+			view_printf(out, " %s%s", name, suffix);
 		}
 		view_printf(out, "\n");
 
@@ -101,7 +110,10 @@ void maps_render_mm(struct mm_struct *mm, struct view_out *out)
 		view_field_num(out, (int64_t)pgoff, "%u.offset", n);
 		view_field_str(out, dev, "%u.dev", n);
 		view_field_num(out, (int64_t)ino, "%u.inode", n);
-		view_field_str(out, name ? name : "", "%u.path", n);
+		struct strbuf path = STRBUF_INIT;
+		sb_printf(&path, "%s%s", name ? name : "", suffix);
+		view_field_str(out, sb_str(&path), "%u.path", n);
+		sb_free(&path);
 		n++;
 	}
 	view_field_num(out, n, "count");

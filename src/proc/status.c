@@ -20,7 +20,9 @@
  *
  * Numbers are kB, right-aligned in 8 columns as seq_put_decimal_ull_width
  * prints them; fields (for `expect A.VmRSS`) are bytes. A dead process
- * (a zombie until its name is reused) has no memory lines, as in Linux.
+ * (a zombie until its name is reused) has, as in Linux, no Umask line,
+ * FDSize 0, and none of the lines that need its mm (Vm*, Rss*,
+ * HugetlbPages, CoreDumping, THP_enabled, untag_mask).
  * Identity lines mmsim does not model print what an unprivileged process
  * of uid 1000 on a 6.x x86_64 system shows.
  */
@@ -29,7 +31,9 @@
 #include <string.h>
 
 #include "kernel/task.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
+#include "mm/memory.h"
 #include "proc/view.h"
 #include "sim/machine.h"
 
@@ -53,6 +57,32 @@ static const char *state_line(struct mm_kernel *k, const struct task_struct *t)
 		if (sched_curr(k, i) == t)
 			return "R (running)";
 	return "S (sleeping)";
+}
+
+/* Linux's mm->hugetlb_usage: hugetlb_count_add() as each huge page is
+ * mapped, so it is the hugetlb memory the page tables map right now. */
+struct hugetlb_count {
+	const struct mm_kernel *k;
+	uint64_t bytes;
+};
+
+static void hugetlb_pte(void *arg, mm_va_t va, mm_pa_t e_pa, mm_pte_t pte, uint64_t bytes)
+{
+	struct hugetlb_count *c = arg;
+	(void)va;
+	(void)e_pa;
+	if (user_pte_present(c->k, pte))
+		c->bytes += bytes;
+}
+
+static uint64_t hugetlb_usage(struct mm_struct *mm)
+{
+	struct hugetlb_count c = { .k = mm->k };
+	struct vm_area_struct *vma;
+	for_each_vma(mm, vma)
+		if (is_vm_hugetlb_page(vma))
+			walk_page_range(mm, vma->vm_start, vma->vm_end, hugetlb_pte, &c);
+	return c.bytes;
 }
 
 /* task_mem: the memory lines. */
@@ -86,20 +116,39 @@ static void task_mem(struct mm_kernel *k, struct mm_struct *mm, struct view_out 
 	kb_line(out, "VmLib", lib);
 	kb_line(out, "VmPTE", mm->pgtables_bytes);
 	kb_line(out, "VmSwap", pages_bytes(k, get_mm_counter(mm, MM_SWAPENTS)));
-	kb_line(out, "HugetlbPages", 0);
+	kb_line(out, "HugetlbPages", hugetlb_usage(mm));
+}
+
+/* "Cpus_allowed:\t..." as %*pb prints a mask of nr_cpu_ids bits, all set:
+ * hex in 32-bit chunks separated by commas, the first chunk only as wide
+ * as its bits need (2 CPUs: "3"; 36: "f,ffffffff"). */
+static void cpus_allowed_line(struct view_out *out, unsigned nr_cpus)
+{
+	view_printf(out, "Cpus_allowed:\t");
+	unsigned first = nr_cpus % 32 ? nr_cpus % 32 : 32;
+	for (unsigned bits = first, left = nr_cpus; left > 0; left -= bits, bits = 32) {
+		uint64_t chunk = bits == 32 ? 0xffffffffULL : (1ULL << bits) - 1;
+		view_printf(out, "%s%0*" PRIx64, left == nr_cpus ? "" : ",", (int)(bits + 3) / 4,
+			    chunk);
+	}
+	view_printf(out, "\n");
 }
 
 void status_render_task(struct mm_kernel *k, struct task_struct *t, struct view_out *out)
 {
 	const bool x86_64 = !k->arch->is_toy && k->arch->va_bits > 32;
 	const char *state = state_line(k, t);
+	/* An exited task has let go of its fs_struct and files: Linux leaves
+	 * out Umask (get_task_umask fails) and prints FDSize 0. */
+	const bool alive = t->life == TASK_ALIVE;
 	view_printf(out, "Name:\t%s\n", t->comm);
-	view_printf(out, "Umask:\t0022\n");
+	if (alive)
+		view_printf(out, "Umask:\t0022\n");
 	view_printf(out, "State:\t%s\n", state);
 	view_printf(out, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", t->tgid, t->pid,
 		    t->ppid);
 	view_printf(out, "Uid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\n");
-	view_printf(out, "FDSize:\t64\nGroups:\t1000 \n");
+	view_printf(out, "FDSize:\t%d\nGroups:\t1000 \n", alive ? 64 : 0);
 	view_printf(out, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n", t->tgid,
 		    t->pid, t->tgid, t->tgid);
 	view_field_str(out, t->comm, "Name");
@@ -107,11 +156,14 @@ void status_render_task(struct mm_kernel *k, struct task_struct *t, struct view_
 	view_field_num(out, t->tgid, "Tgid");
 	view_field_num(out, t->pid, "Pid");
 	view_field_num(out, t->ppid, "PPid");
-	if (t->mm)
+	/* proc_pid_status prints these four groups only while the task has an
+	 * mm (get_task_mm): a zombie's status goes from Kthread to Threads. */
+	if (t->mm) {
 		task_mem(k, t->mm, out);
-	view_printf(out, "CoreDumping:\t0\nTHP_enabled:\t1\n");
-	if (x86_64)
-		view_printf(out, "untag_mask:\t0xffffffffffffffff\n");
+		view_printf(out, "CoreDumping:\t0\nTHP_enabled:\t1\n");
+		if (x86_64)
+			view_printf(out, "untag_mask:\t0xffffffffffffffff\n");
+	}
 	unsigned threads = t->life == TASK_ALIVE ? task_nr_threads(k, t) : 1;
 	view_printf(out, "Threads:\t%u\n", threads);
 	view_field_num(out, threads, "Threads");
@@ -127,8 +179,7 @@ void status_render_task(struct mm_kernel *k, struct task_struct *t, struct view_
 	view_printf(out, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
 	view_printf(out, "Speculation_Store_Bypass:\tthread vulnerable\n"
 			 "SpeculationIndirectBranch:\tconditional enabled\n");
-	uint64_t mask = k->nr_cpus >= 64 ? UINT64_MAX : (1ULL << k->nr_cpus) - 1;
-	view_printf(out, "Cpus_allowed:\t%" PRIx64 "\n", mask);
+	cpus_allowed_line(out, k->nr_cpus);
 	if (k->nr_cpus == 1)
 		view_printf(out, "Cpus_allowed_list:\t0\n");
 	else

@@ -10,7 +10,8 @@
  *   start              end (exclusive)    size    caller  pages  kind  pages per node
  *
  * Sizes include the guard page. Addresses print at the width of a pointer
- * (Linux's %pK as root sees it). Where Linux prints the caller as
+ * (Linux's %pK as root sees it), phys= at the width of phys_addr_t (%pa:
+ * 16 digits on x86_64 and PAE, whose pointers are 8). Where Linux prints the caller as
  * symbol+off/len, mmsim prints the scenario place or kernel function that
  * asked. Linux 6.9+ with several vmap nodes may interleave nodes; mmsim has
  * one, so the list is sorted.
@@ -32,6 +33,7 @@
 struct vi_ctx {
 	struct view_out *o;
 	int addr_digits;
+	int phys_digits; /* %pa: phys_addr_t, 64-bit on x86_64 and PAE */
 	mm_va_t vstart;
 	uint64_t nr_areas, used_bytes, nr_lazy, lazy_bytes;
 };
@@ -73,7 +75,7 @@ static void vi_line(void *arg, const struct vmap_area_info *a)
 	if (v->nr_pages)
 		view_printf(o, " pages=%u", v->nr_pages);
 	if (v->phys_addr)
-		view_printf(o, " phys=0x%0*" PRIx64, w, v->phys_addr);
+		view_printf(o, " phys=0x%0*" PRIx64, c->phys_digits, v->phys_addr);
 	/* Linux prints every kind whose flag is set, in this order. */
 	if (v->flags & VM_IOREMAP)
 		view_printf(o, " ioremap");
@@ -116,6 +118,7 @@ int view_vmallocinfo(struct mm_machine *m, int argc, const char *const *argv, st
 	}
 	const struct vmalloc_state *vs = k->vmalloc;
 	struct vi_ctx c = { .o = o, .addr_digits = k->arch->va_bits > 32 ? 16 : 8,
+			    .phys_digits = k->arch->pte_bytes == 8 ? 16 : 8,
 			    .vstart = vs ? vs->start : 0 };
 	vmap_area_walk(k, vi_line, &c);
 	view_field_num(o, (int64_t)c.nr_areas, "nr_areas");
