@@ -75,7 +75,10 @@ void *mm_object_alloc(struct mm_kernel *k, unsigned which, size_t size,
 		*slab_va = va;
 		if (s->object_size >= size) {
 			void *p = kmem_host(k, va);
-			if (p) {
+			/* The host struct needs the host's alignment (its
+			 * pointers and uint64_t fields); a 32-bit machine's
+			 * slab hands out 4-aligned objects, which stay stand-ins. */
+			if (p && (uintptr_t)p % MM_MAX(_Alignof(uint64_t), _Alignof(void *)) == 0) {
 				memset(p, 0, size);
 				return p;
 			}

@@ -32,6 +32,9 @@
 #include "mm/slab.h"
 #include "sim/machine.h"
 
+/* The most RAM a machine may have (docs/language.md, `machine ram=`). */
+#define MMSIM_MAX_RAM (256 * MM_GB)
+
 const char *mm_version(void)
 {
 	return "mmsim " MMSIM_VERSION;
@@ -329,6 +332,17 @@ struct mm_machine *mm_machine_create(const struct mm_machine_config *cfg, char *
 		if (cfg->ram_bytes > limit) {
 			snprintf(err, err_len, "ram=%lluM exceeds %s's %u-bit physical address space",
 				 (unsigned long long)(cfg->ram_bytes >> 20), a->name, a->pa_bits);
+			free(m);
+			return NULL;
+		}
+		/* A host cap, not an arch limit: boot writes a descriptor per
+		 * max-order block, so its time and resident memory grow with
+		 * ram (~0.5 s and ~300M of host memory at the cap; 16T would
+		 * take minutes and tens of GiB). */
+		if (cfg->ram_bytes > MMSIM_MAX_RAM) {
+			snprintf(err, err_len, "ram=%lluM exceeds mmsim's limit of %lluG",
+				 (unsigned long long)(cfg->ram_bytes >> 20),
+				 (unsigned long long)(MMSIM_MAX_RAM / MM_GB));
 			free(m);
 			return NULL;
 		}

@@ -29,16 +29,15 @@
 
 #define CHUNK_BYTES (1024 * 1024) /* bytes moved per task_access call */
 #define DUMP_MAX 4096             /* bytes a read prints */
-#define MAX_PAGES_PER_CMD (1ULL << 24) /* 64G of 4K pages: a command stays seconds long */
 
 /* LEN within one command's budget of pages; SCN_ERROR after reporting. */
 static int check_len(struct scn_ctx *c, uint64_t len)
 {
 	uint64_t pages = len / c->m->k.page_size;
-	if (pages > MAX_PAGES_PER_CMD)
+	if (pages > SCN_MAX_PAGES_PER_CMD)
 		return scn_error(c, c->cmd_off, "%s: LEN covers %llu pages; at most %llu per command",
 				 c->cmd->name, (unsigned long long)pages,
-				 (unsigned long long)MAX_PAGES_PER_CMD);
+				 (unsigned long long)SCN_MAX_PAGES_PER_CMD);
 	return SCN_OK;
 }
 

@@ -117,6 +117,14 @@ static int file_create(struct scn_ctx *c)
 		goto out;
 	}
 	if (fill && f->i_size) {
+		/* Refuse a fill the disk cannot hold before writing any of it:
+		 * filling 4G and then failing took seconds and 4G of host RAM. */
+		uint64_t need = MM_ALIGN_UP(f->i_size, (uint64_t)SIMFS_CHUNK_BYTES);
+		if (need > f->fs->disk_limit_bytes - f->fs->disk_bytes) {
+			simfs_unlink(k, f->name);
+			scn_error(c, fill_a->off, "file create: the simulated disk is full");
+			goto out;
+		}
 		/* The disk is written directly: the file "was there before". */
 		uint8_t *buf = xmalloc(SIMFS_CHUNK_BYTES);
 		memset(buf, (int)fill, SIMFS_CHUNK_BYTES);

@@ -173,6 +173,18 @@ static int parse_mmap_flags(struct scn_ctx *c, const struct scn_arg *a, unsigned
 	return rc;
 }
 
+/* Populating LEN bytes within one command's page budget; SCN_ERROR after
+ * reporting (a populate of the whole of a big machine runs for minutes). */
+static int check_populate(struct scn_ctx *c, uint64_t len)
+{
+	uint64_t pages = len / c->m->k.page_size;
+	if (pages > SCN_MAX_PAGES_PER_CMD)
+		return scn_error(c, c->cmd_off, "%s: populating %llu pages; at most %llu per command",
+				 c->cmd->name, (unsigned long long)pages,
+				 (unsigned long long)SCN_MAX_PAGES_PER_CMD);
+	return SCN_OK;
+}
+
 static int cmd_mmap(struct scn_ctx *c)
 {
 	struct mm_struct *mm = need_mm(c);
@@ -208,6 +220,8 @@ static int cmd_mmap(struct scn_ctx *c)
 	/* Anonymous unless file= (its offset= is then ignored, as Linux's). */
 	if (!file)
 		flags |= MAP_ANONYMOUS;
+	if ((flags & MAP_POPULATE) && check_populate(c, len))
+		return SCN_ERROR;
 	report(c, vm_mmap(mm, addr, len, (unsigned long)prot, flags, file, offset), true);
 	return SCN_OK;
 }
@@ -318,6 +332,9 @@ static int cmd_madvise(struct scn_ctx *c)
 		return SCN_ERROR;
 	int w = scn_arg_choice(c, a, "ADVICE", names, MM_ARRAY_SIZE(names));
 	if (w < 0)
+		return SCN_ERROR;
+	if ((advice_names[w].advice == MADV_POPULATE_READ ||
+	     advice_names[w].advice == MADV_POPULATE_WRITE) && check_populate(c, len))
 		return SCN_ERROR;
 	report(c, do_madvise(mm, addr, len, advice_names[w].advice), false);
 	return SCN_OK;

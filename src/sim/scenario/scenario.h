@@ -264,6 +264,12 @@ extern const struct scn_cmd scn_cmds_access[]; /* commands_access.c: read write 
 extern const struct scn_cmd *const scn_command_tables[];
 const struct scn_cmd *scn_cmd_lookup(const char *name);
 
+/* The most pages one command may access or populate (read, write, verify,
+ * touch, mmap flags=populate, madvise populate_*): 1G of 4K pages. A write
+ * fault costs ~5 us and a frame of host memory, so a command stays ~2 s long
+ * (2^24 pages took ~90 s and 64G of host RAM). */
+#define SCN_MAX_PAGES_PER_CMD (1ULL << 18)
+
 /* Report "FILE:LINE:COL: error: ..." at logical offset off; returns SCN_ERROR. */
 int scn_error(struct scn_ctx *c, size_t off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -1,0 +1,4 @@
+machine arch=i386
+spawn A
+mmap A 4K -> $p
+write A $p "x"
