@@ -737,7 +737,9 @@ static unsigned calculate_alignment(slab_flags_t flags, unsigned align, unsigned
 			ralign /= 2;
 		align = MM_MAX(align, ralign);
 	}
-	align = MM_MAX(align, ptr_bytes); /* arch_slab_minalign() */
+	/* arch_slab_minalign(): ARCH_SLAB_MINALIGN defaults to
+	 * __alignof__(unsigned long long), which gcc makes 8 on i386 too. */
+	align = MM_MAX(align, 8u);
 	return MM_ALIGN_UP(align, ptr_bytes);
 }
 

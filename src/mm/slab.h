@@ -254,7 +254,7 @@ int slub_debug_parse(const char *str, slab_flags_t *global, char *why, size_t wh
 
 /* ---- caches -------------------------------------------------------------- */
 
-/* Create a cache of size-byte objects. align 0: the pointer size. Returns
+/* Create a cache of size-byte objects (aligned to at least 8 bytes). Returns
  * NULL (and a reason in k->last_error) on a bad size or out of memory. */
 struct kmem_cache *kmem_cache_create(struct mm_kernel *k, const char *name, unsigned size,
 				     unsigned align, slab_flags_t flags, void (*ctor)(void *));

@@ -704,8 +704,24 @@ TEST(random_misuse)
 	}
 }
 
+/* Objects are at least 8-byte aligned on every arch, as Linux's
+ * ARCH_SLAB_MINALIGN (__alignof__(unsigned long long) = 8 with gcc, i386
+ * included): a 12-byte object takes a 16-byte slot on i386 as on x86_64. */
+TEST(min_alignment_is_8_on_i386)
+{
+	struct mm_machine *m = test_boot("i386", 256 * MM_MB, 1, 0);
+	struct kmem_cache *s = kmem_cache_create(&m->k, "twelve", 12, 0, 0, NULL);
+	CHECK(s != NULL);
+	if (s) {
+		CHECK_EQ(s->object_size, 12);
+		CHECK_EQ(s->size, 16);
+	}
+	mm_machine_destroy(m);
+}
+
 int main(void)
 {
+	RUN(min_alignment_is_8_on_i386);
 	RUN(kmalloc_classes);
 	RUN(layout_one_cpu);
 	RUN(layout_two_cpus);
