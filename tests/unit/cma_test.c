@@ -17,16 +17,12 @@
 #include "mm/cma.h"
 #include "mm/internal.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 static struct mm_machine *boot(const char *arch, uint64_t ram, uint64_t cma)
 {
 	return test_boot(arch, ram, 1, cma);
-}
-
-static bool log_has(const struct mm_kernel *k, const char *s)
-{
-	return k->log.buf && strstr(k->log.buf, s) != NULL;
 }
 
 /* Every pageblock of the area is MIGRATE_CMA, in zone zt. */
@@ -61,7 +57,7 @@ TEST(x86_64_small_top_down)
 	CHECK_EQ(k->node.node_zones[ZONE_DMA32].nr_free_cma, 2048);
 	char line[80];
 	snprintf(line, sizeof(line), "cma: Reserved 8 MiB at 0x%016" PRIx64, cs->base_pfn << 12);
-	CHECK(log_has(k, line));
+	CHECK(test_log_has(k, line));
 	CHECK(cma_check(k));
 	mm_machine_destroy(m);
 }
@@ -111,7 +107,7 @@ TEST(x86_64_large_bottom_up_at_4G)
 	CHECK_EQ(k->cma->base_pfn, 0x100000); /* 4G */
 	CHECK_EQ(k->cma->count, 4096);
 	CHECK(area_typed(k, ZONE_NORMAL));
-	CHECK(log_has(k, "cma: Reserved 16 MiB at 0x0000000100000000"));
+	CHECK(test_log_has(k, "cma: Reserved 16 MiB at 0x0000000100000000"));
 	mm_machine_destroy(m);
 }
 
@@ -131,7 +127,7 @@ TEST(i386_in_lowmem)
 	/* A 32-bit phys_addr_t prints with 8 digits. */
 	char line[80];
 	snprintf(line, sizeof(line), "cma: Reserved 16 MiB at 0x%08" PRIx64, k->cma->base_pfn << 12);
-	CHECK(log_has(k, line));
+	CHECK(test_log_has(k, line));
 	mm_machine_destroy(m);
 }
 

@@ -15,18 +15,12 @@
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 static struct mm_machine *boot(const char *arch)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot %s: %s\n", arch, err);
-	return m;
+	return test_try_boot(arch, 0, 0, -1);
 }
 
 static void put16(uint8_t *p, uint64_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }

@@ -19,21 +19,14 @@
 #include "mm/mm_struct.h"
 #include "mm/slab.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 #define PAGE 4096ULL
 
 static struct mm_machine *boot(const char *arch)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
-	cfg.debug_checks = 1;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot %s: %s\n", arch, err);
-	return m;
+	return test_try_boot(arch, 0, 0, 1);
 }
 
 static struct simfile *mkfile(struct mm_kernel *k, const char *name, uint64_t size)

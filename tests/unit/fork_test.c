@@ -17,6 +17,7 @@
 #include "mm/memory.h"
 #include "mm/rmap.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 #define K4 0x1000ULL
@@ -26,71 +27,18 @@
 
 static struct mm_machine *boot(unsigned cpus)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	cfg.nr_cpus = cpus;
-	cfg.debug_checks = 1;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot: %s\n", err);
-	return m;
-}
-
-static struct task_struct *spawn(struct mm_machine *m, const char *name, unsigned cpu)
-{
-	struct exe_spec spec;
-	struct task_struct *t = NULL;
-	char err[256] = "";
-	exe_spec_default(&m->k, &spec);
-	if (task_spawn(&m->k, name, &spec, cpu, &t, err, sizeof(err)))
-		printf("  spawn %s: %s\n", name, err);
-	return t;
-}
-
-static struct task_struct *fork_of(struct mm_machine *m, struct task_struct *p, const char *name,
-				   bool thread)
-{
-	struct task_struct *t = NULL;
-	char err[256] = "";
-	if (task_fork(&m->k, p, name, thread, &t, err, sizeof(err)))
-		printf("  fork %s: %s\n", name, err);
-	return t;
+	return test_try_boot(NULL, 0, cpus, 1);
 }
 
 static int rw(struct mm_machine *m, struct task_struct *t, mm_va_t va, void *buf, size_t len,
 	      enum access_op op)
 {
-	struct access_stats st = { 0 };
-	return task_access(&m->k, t, va, buf, len, op, NULL, &st);
-}
-
-static mm_pa_t pa_of(struct task_struct *t, mm_va_t va)
-{
-	mm_pa_t e;
-	unsigned level;
-	if (!user_pte_lookup(t->mm, va, &level, &e))
-		return 0;
-	return (mm_pa_t)arch_pte_pfn(t->mm->k->arch, pte_read(t->mm->k, e)) << t->mm->k->page_shift;
-}
-
-static unsigned flags_of(struct task_struct *t, mm_va_t va)
-{
-	mm_pa_t e;
-	unsigned level;
-	if (!user_pte_lookup(t->mm, va, &level, &e))
-		return 0;
-	return arch_pte_flags(t->mm->k->arch, pte_read(t->mm->k, e));
+	return test_access(m, t, va, buf, len, op, NULL);
 }
 
 static struct page *page_at(struct task_struct *t, mm_va_t va)
 {
-	return pfn_to_page(t->mm->k, pa_of(t, va) >> t->mm->k->page_shift);
-}
-
-static bool checks_ok(struct mm_machine *m)
-{
-	return mm_check_invariants(&m->k) && mm_check_vm_full(&m->k);
+	return pfn_to_page(t->mm->k, test_pte_pa(t, va) >> t->mm->k->page_shift);
 }
 
 /* Write `pattern=addr` words over [va, va+len). */
@@ -122,32 +70,32 @@ TEST(child_write_copies_once_parent_reuses_after_exit)
 	if (!m)
 		return;
 	struct mm_kernel *k = &m->k;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	mm_va_t p = (mm_va_t)vm_mmap(a->mm, 0, K4, RW, PRIV_ANON, NULL, 0);
 	CHECK_EQ(p, 0x7ffff7ffe000ULL);
 	CHECK_EQ(rw(m, a, p, "hello", 5, ACCESS_WRITE), 0);
-	mm_pa_t orig = pa_of(a, p);
-	struct task_struct *b = fork_of(m, a, "B", false);
+	mm_pa_t orig = test_pte_pa(a, p);
+	struct task_struct *b = test_fork(m, a, "B", false);
 	if (!b)
 		goto out;
 	/* After fork: one page, two read-only PTEs, mapcount and refcount 2. */
 	struct page *pg = page_at(a, p);
-	CHECK_EQ(pa_of(b, p), orig);
+	CHECK_EQ(test_pte_pa(b, p), orig);
 	CHECK_EQ(pg->_mapcount, 2);
 	CHECK_EQ(pg->_refcount, 2);
-	CHECK(!(flags_of(a, p) & PTE_F_WRITE));
-	CHECK(!(flags_of(b, p) & PTE_F_WRITE));
+	CHECK(!(test_pte_flags(a, p) & PTE_F_WRITE));
+	CHECK(!(test_pte_flags(b, p) & PTE_F_WRITE));
 	/* The child's copy starts old (A clear), the parent's keeps A. */
-	CHECK(!(flags_of(b, p) & PTE_F_ACCESSED));
+	CHECK(!(test_pte_flags(b, p) & PTE_F_ACCESSED));
 	/* The child's RSS: the pages copied (this one and the argument page). */
 	CHECK_EQ(get_mm_counter(b->mm, MM_ANONPAGES), 2);
 	/* Child writes: one COW, a copy with the same bytes. */
 	uint64_t reuse = k->vm.item[VM_pgreuse];
 	CHECK_EQ(rw(m, b, p, "W", 1, ACCESS_WRITE), 0);
 	CHECK_EQ(b->cow_flt, 1);
-	CHECK(pa_of(b, p) != orig);
+	CHECK(test_pte_pa(b, p) != orig);
 	char got[6] = "";
 	CHECK_EQ(rw(m, b, p, got, 5, ACCESS_READ), 0);
 	CHECK(memcmp(got, "Wello", 5) == 0);
@@ -163,10 +111,10 @@ TEST(child_write_copies_once_parent_reuses_after_exit)
 	CHECK_STR(task_state_name(b), "exited");
 	CHECK_EQ(rw(m, a, p, "J", 1, ACCESS_WRITE), 0);
 	CHECK_EQ(a->cow_flt, 0);
-	CHECK_EQ(pa_of(a, p), orig);
+	CHECK_EQ(test_pte_pa(a, p), orig);
 	CHECK_EQ(k->vm.item[VM_pgreuse] - reuse, 1);
-	CHECK(flags_of(a, p) & PTE_F_WRITE);
-	CHECK(checks_ok(m));
+	CHECK(test_pte_flags(a, p) & PTE_F_WRITE);
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -176,13 +124,13 @@ TEST(patterns_survive_fork_and_cow)
 	struct mm_machine *m = boot(1);
 	if (!m)
 		return;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	mm_va_t p = (mm_va_t)vm_mmap(a->mm, 0, 256 * K4, RW, PRIV_ANON, NULL, 0);
 	write_pattern(m, a, p, 256 * K4, 0);
-	struct task_struct *b = fork_of(m, a, "B", false);
-	struct task_struct *c = b ? fork_of(m, b, "C", false) : NULL;
+	struct task_struct *b = test_fork(m, a, "B", false);
+	struct task_struct *c = b ? test_fork(m, b, "C", false) : NULL;
 	if (!c)
 		goto out;
 	/* Each writes its own seed over a different quarter. */
@@ -203,7 +151,7 @@ TEST(patterns_survive_fork_and_cow)
 	CHECK_EQ(b->cow_flt, 64);
 	CHECK_EQ(c->cow_flt, 64);
 	CHECK_EQ(a->cow_flt, 64);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -213,7 +161,7 @@ TEST(fork_skips_ptes_of_file_mappings_without_anon_vma)
 	struct mm_machine *m = boot(1);
 	if (!m)
 		return;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	/* Read the text: a page-cache page mapped (RssFile 4K). */
@@ -221,21 +169,21 @@ TEST(fork_skips_ptes_of_file_mappings_without_anon_vma)
 	CHECK_EQ(rw(m, a, 0x400000, &op, 1, ACCESS_READ), 0);
 	CHECK_EQ(op, 0x90); /* exe= text is NOPs */
 	CHECK(get_mm_counter(a->mm, MM_FILEPAGES) >= 1);
-	struct task_struct *b = fork_of(m, a, "B", false);
+	struct task_struct *b = test_fork(m, a, "B", false);
 	if (!b)
 		goto out;
 	/* vma_needs_copy: the text has no anon_vma, its PTEs are not copied;
 	 * the child faults them back from the page cache (a minor fault). */
 	CHECK_EQ(get_mm_counter(b->mm, MM_FILEPAGES), 0);
-	CHECK_EQ(pa_of(b, 0x400000), 0);
+	CHECK_EQ(test_pte_pa(b, 0x400000), 0);
 	uint64_t minor = b->min_flt;
 	CHECK_EQ(rw(m, b, 0x400000, &op, 1, ACCESS_READ), 0);
 	CHECK_EQ(b->min_flt - minor, 1);
 	CHECK_EQ(b->maj_flt, 0);
-	CHECK_EQ(pa_of(b, 0x400000), pa_of(a, 0x400000));
+	CHECK_EQ(test_pte_pa(b, 0x400000), test_pte_pa(a, 0x400000));
 	/* The data (rw-p): initially the pattern=addr words of the exe file. */
 	CHECK(has_pattern(m, a, 0x410000, 4 * K4, 0));
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -245,13 +193,13 @@ TEST(shared_anonymous_memory_is_shared_across_fork)
 	struct mm_machine *m = boot(1);
 	if (!m)
 		return;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	mm_va_t p = (mm_va_t)vm_mmap(a->mm, 0, 2 * K4, RW, SHARED_ANON, NULL, 0);
 	CHECK_EQ(rw(m, a, p, "one", 3, ACCESS_WRITE), 0);
 	CHECK_EQ(get_mm_counter(a->mm, MM_SHMEMPAGES), 1);
-	struct task_struct *b = fork_of(m, a, "B", false);
+	struct task_struct *b = test_fork(m, a, "B", false);
 	if (!b)
 		goto out;
 	/* Not copied at fork (shmem refills from its pages), found on fault. */
@@ -259,7 +207,7 @@ TEST(shared_anonymous_memory_is_shared_across_fork)
 	char got[4] = "";
 	CHECK_EQ(rw(m, b, p, got, 3, ACCESS_READ), 0);
 	CHECK(memcmp(got, "one", 3) == 0);
-	CHECK_EQ(pa_of(b, p), pa_of(a, p));
+	CHECK_EQ(test_pte_pa(b, p), test_pte_pa(a, p));
 	/* A write in the child is seen by the parent: no COW. */
 	CHECK_EQ(rw(m, b, p, "two", 3, ACCESS_WRITE), 0);
 	CHECK_EQ(b->cow_flt, 0);
@@ -278,7 +226,7 @@ TEST(shared_anonymous_memory_is_shared_across_fork)
 	CHECK_EQ(do_madvise(a->mm, p, K4, MADV_DONTNEED), 0);
 	CHECK_EQ(rw(m, a, p, got, 3, ACCESS_READ), 0);
 	CHECK(memcmp(got, "two", 3) == 0);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -288,7 +236,7 @@ TEST(dontfork_and_wipeonfork)
 	struct mm_machine *m = boot(1);
 	if (!m)
 		return;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	mm_va_t p = (mm_va_t)vm_mmap(a->mm, 0, 4 * K4, RW, PRIV_ANON, NULL, 0);
@@ -296,20 +244,20 @@ TEST(dontfork_and_wipeonfork)
 	CHECK_EQ(rw(m, a, p, "keep", 4, ACCESS_WRITE), 0);
 	CHECK_EQ(do_madvise(a->mm, q, 4 * K4, MADV_DONTFORK), 0);
 	uint64_t vm = a->mm->total_vm;
-	struct task_struct *b = fork_of(m, a, "B", false);
+	struct task_struct *b = test_fork(m, a, "B", false);
 	if (!b)
 		goto out;
 	CHECK(vma_lookup(b->mm, q) == NULL);
 	CHECK_EQ(b->mm->total_vm, vm - 4);
 	CHECK_EQ(b->mm->map_count, a->mm->map_count - 1);
 	CHECK_EQ(do_madvise(a->mm, p, 4 * K4, MADV_WIPEONFORK), 0);
-	struct task_struct *c = fork_of(m, a, "C", false);
+	struct task_struct *c = test_fork(m, a, "C", false);
 	if (!c)
 		goto out;
 	char got[4] = "x";
 	CHECK_EQ(rw(m, c, p, got, 4, ACCESS_READ), 0);
 	CHECK(got[0] == 0 && got[3] == 0); /* wiped: a fresh zero page */
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -320,7 +268,7 @@ TEST(fork_accounting_and_hiwater)
 	if (!m)
 		return;
 	struct mm_kernel *k = &m->k;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	mm_va_t p = (mm_va_t)vm_mmap(a->mm, 0, 64 * K4, RW, PRIV_ANON, NULL, 0);
@@ -330,7 +278,7 @@ TEST(fork_accounting_and_hiwater)
 	uint64_t hwm = a->mm->hiwater_rss;
 	CHECK_EQ(hwm, 65); /* 64 pages + the argument page */
 	int64_t committed = k->vm_committed_as;
-	struct task_struct *b = fork_of(m, a, "B", false);
+	struct task_struct *b = test_fork(m, a, "B", false);
 	if (!b)
 		goto out;
 	/* The child inherits the hiwater marks (dup_mm copies them). */
@@ -340,7 +288,7 @@ TEST(fork_accounting_and_hiwater)
 	CHECK_EQ(k->vm_committed_as - committed, 4 + 2 + 32 + 33);
 	task_exit(k, b);
 	CHECK_EQ(k->vm_committed_as, committed);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -351,10 +299,10 @@ TEST(threads_share_memory_and_get_shootdowns)
 	if (!m)
 		return;
 	struct mm_kernel *k = &m->k;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
-	struct task_struct *t = fork_of(m, a, "T", true);
+	struct task_struct *t = test_fork(m, a, "T", true);
 	if (!t)
 		goto out;
 	CHECK(t->mm == a->mm);
@@ -377,10 +325,10 @@ TEST(threads_share_memory_and_get_shootdowns)
 	task_exit(k, t);
 	CHECK(a->mm != NULL);
 	CHECK_EQ(task_nr_threads(k, a), 1);
-	struct task_struct *t2 = fork_of(m, a, "T2", true);
+	struct task_struct *t2 = test_fork(m, a, "T2", true);
 	task_exit(k, a);
 	CHECK(t2 && t2->life == TASK_EXITED);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -396,7 +344,7 @@ TEST(context_switch_asids)
 	struct task_struct *t[7];
 	const char *names[7] = { "P1", "P2", "P3", "P4", "P5", "P6", "P7" };
 	for (int i = 0; i < 7; i++)
-		t[i] = spawn(m, names[i], 0);
+		t[i] = test_spawn(m, names[i], 0);
 	for (int i = 0; i < 7; i++)
 		if (!t[i])
 			goto out;
@@ -412,7 +360,7 @@ TEST(context_switch_asids)
 	CHECK_EQ(sched_run(k, t[0], 0, NULL), 0);
 	CHECK_EQ(k->tasks->cpu[0].loaded_mm_asid, 2);
 	CHECK_EQ(m->cpus[0].stats.cr3_flushes, flushes + 1);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -423,7 +371,7 @@ TEST(exec_replaces_the_address_space)
 	if (!m)
 		return;
 	struct mm_kernel *k = &m->k;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	vm_mmap(a->mm, 0, 64 * K4, RW, PRIV_ANON | MAP_POPULATE, NULL, 0);
@@ -437,7 +385,7 @@ TEST(exec_replaces_the_address_space)
 	CHECK_EQ(a->mm->map_count, 4);
 	CHECK_EQ(a->mm->start_data, 0x420000); /* text 128K from 0x400000 */
 	CHECK_EQ(get_mm_counter(a->mm, MM_ANONPAGES), 1);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }

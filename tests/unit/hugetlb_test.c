@@ -15,6 +15,7 @@
 #include "mm/internal.h"
 #include "mm/memory.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 #define M2 0x200000ULL
@@ -23,25 +24,12 @@
 
 static struct mm_machine *boot(void)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	cfg.debug_checks = 1;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot: %s\n", err);
-	return m;
+	return test_try_boot(NULL, 0, 0, 1);
 }
 
 static struct task_struct *spawn(struct mm_machine *m, const char *name)
 {
-	struct exe_spec spec;
-	struct task_struct *t = NULL;
-	char err[256] = "";
-	exe_spec_default(&m->k, &spec);
-	if (task_spawn(&m->k, name, &spec, 0, &t, err, sizeof(err)))
-		printf("  spawn %s: %s\n", name, err);
-	return t;
+	return test_spawn(m, name, 0);
 }
 
 static int set_nr(struct mm_machine *m, const char *name, int64_t v)
@@ -52,14 +40,12 @@ static int set_nr(struct mm_machine *m, const char *name, int64_t v)
 
 static int wr(struct mm_machine *m, struct task_struct *t, mm_va_t va, const char *s)
 {
-	struct access_stats st = { 0 };
-	return task_access(&m->k, t, va, (void *)s, strlen(s), ACCESS_WRITE, NULL, &st);
+	return test_access(m, t, va, (void *)s, strlen(s), ACCESS_WRITE, NULL);
 }
 
 static int rd(struct mm_machine *m, struct task_struct *t, mm_va_t va, char *buf, size_t n)
 {
-	struct access_stats st = { 0 };
-	return task_access(&m->k, t, va, buf, n, ACCESS_READ, NULL, &st);
+	return test_access(m, t, va, buf, n, ACCESS_READ, NULL);
 }
 
 TEST(pool_takes_order9_blocks)

@@ -18,6 +18,7 @@
 #include "mm/rmap.h"
 #include "mm/slab.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 #define K4 0x1000ULL
@@ -27,73 +28,16 @@
 static struct mm_machine *boot_cpus(const char *arch, unsigned cpus, const char *tlb)
 {
 	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
-	cfg.nr_cpus = cpus;
+	test_config(&cfg, arch, 0, cpus);
 	cfg.debug_checks = 1;
 	if (tlb)
 		snprintf(cfg.tlb, sizeof(cfg.tlb), "%s", tlb);
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot %s: %s\n", arch, err);
-	return m;
+	return test_boot_config(&cfg);
 }
 
 static struct mm_machine *boot(void)
 {
 	return boot_cpus("x86_64", 1, NULL);
-}
-
-static struct task_struct *spawn(struct mm_machine *m, const char *name, unsigned cpu)
-{
-	struct exe_spec spec;
-	struct task_struct *t = NULL;
-	char err[256] = "";
-	exe_spec_default(&m->k, &spec);
-	if (task_spawn(&m->k, name, &spec, cpu, &t, err, sizeof(err)))
-		printf("  spawn %s: %s\n", name, err);
-	return t;
-}
-
-static int uacc(struct mm_machine *m, struct task_struct *t, mm_va_t va, void *buf, size_t len,
-		  enum access_op op, struct access_stats *st)
-{
-	struct access_stats dummy = { 0 };
-	return task_access(&m->k, t, va, buf, len, op, NULL, st ? st : &dummy);
-}
-
-static mm_pte_t pte_of(struct task_struct *t, mm_va_t va)
-{
-	mm_pa_t e;
-	unsigned level;
-	if (!user_pte_lookup(t->mm, va, &level, &e))
-		return 0;
-	return pte_read(t->mm->k, e);
-}
-
-static mm_pa_t pa_of(struct task_struct *t, mm_va_t va)
-{
-	return (mm_pa_t)arch_pte_pfn(t->mm->k->arch, pte_of(t, va)) << t->mm->k->page_shift;
-}
-
-static unsigned pte_flags_of(struct task_struct *t, mm_va_t va)
-{
-	return arch_pte_flags(t->mm->k->arch, pte_of(t, va));
-}
-
-/* Free pages wherever they wait: buddy lists and per-CPU lists. */
-static uint64_t free_total(struct mm_kernel *k)
-{
-	uint64_t n = global_free_pages(k);
-	for (int z = 0; z < MAX_NR_ZONES; z++)
-		n += zone_pcp_pages(k, &k->node.node_zones[z]);
-	return n;
-}
-
-static bool checks_ok(struct mm_machine *m)
-{
-	return mm_check_invariants(&m->k) && mm_check_vm_full(&m->k);
 }
 
 TEST(spawn_layout)
@@ -103,7 +47,7 @@ TEST(spawn_layout)
 		return;
 	struct mm_kernel *k = &m->k;
 	uint64_t flt = k->vm.item[VM_pgfault];
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	CHECK(a && a->mm);
 	if (!a)
 		goto out;
@@ -132,12 +76,12 @@ TEST(spawn_layout)
 	/* argc = 1 at start_stack, then argv[0] pointing at "A". */
 	uint64_t argc = 0, argv0 = 0;
 	char name[2] = "";
-	CHECK_EQ(uacc(m, a, mm->start_stack, &argc, 8, ACCESS_READ, NULL), 0);
-	CHECK_EQ(uacc(m, a, mm->start_stack + 8, &argv0, 8, ACCESS_READ, NULL), 0);
+	CHECK_EQ(test_access(m, a, mm->start_stack, &argc, 8, ACCESS_READ, NULL), 0);
+	CHECK_EQ(test_access(m, a, mm->start_stack + 8, &argv0, 8, ACCESS_READ, NULL), 0);
 	CHECK_EQ(argc, 1);
-	CHECK_EQ(uacc(m, a, argv0, name, 2, ACCESS_READ, NULL), 0);
+	CHECK_EQ(test_access(m, a, argv0, name, 2, ACCESS_READ, NULL), 0);
 	CHECK(name[0] == 'A' && name[1] == '\0');
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -148,7 +92,7 @@ TEST(read_then_write_two_faults)
 	if (!m)
 		return;
 	struct mm_kernel *k = &m->k;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	int64_t p = vm_mmap(a->mm, 0, K4, RW, PRIV_ANON, NULL, 0);
@@ -158,31 +102,31 @@ TEST(read_then_write_two_faults)
 	uint8_t b = 0xff;
 	struct access_stats st = { 0 };
 	/* Read: the zero page, read-only, no RSS. */
-	CHECK_EQ(uacc(m, a, (mm_va_t)p, &b, 1, ACCESS_READ, &st), 0);
+	CHECK_EQ(test_access(m, a, (mm_va_t)p, &b, 1, ACCESS_READ, &st), 0);
 	CHECK_EQ(b, 0);
 	CHECK_EQ(st.by_kind[FAULT_KIND_ZERO], 1);
-	CHECK_EQ(pa_of(a, (mm_va_t)p), page_to_pfn(k, k->zero_page) << k->page_shift);
-	CHECK(!(pte_flags_of(a, (mm_va_t)p) & PTE_F_WRITE));
+	CHECK_EQ(test_pte_pa(a, (mm_va_t)p), page_to_pfn(k, k->zero_page) << k->page_shift);
+	CHECK(!(test_pte_flags(a, (mm_va_t)p) & PTE_F_WRITE));
 	CHECK_EQ(get_mm_rss(a->mm), rss);
 	CHECK_STR(k->tasks->last.result, "zero");
 	/* Write: a second fault replaces the zero page with a zeroed page. */
 	b = 7;
-	CHECK_EQ(uacc(m, a, (mm_va_t)p, &b, 1, ACCESS_WRITE, &st), 0);
+	CHECK_EQ(test_access(m, a, (mm_va_t)p, &b, 1, ACCESS_WRITE, &st), 0);
 	CHECK_EQ(st.faults, 2);
 	CHECK_EQ(st.by_kind[FAULT_KIND_COW], 1);
 	CHECK_STR(k->tasks->last.result, "cow");
-	CHECK(pa_of(a, (mm_va_t)p) != page_to_pfn(k, k->zero_page) << k->page_shift);
-	CHECK(pte_flags_of(a, (mm_va_t)p) & PTE_F_WRITE);
+	CHECK(test_pte_pa(a, (mm_va_t)p) != page_to_pfn(k, k->zero_page) << k->page_shift);
+	CHECK(test_pte_flags(a, (mm_va_t)p) & PTE_F_WRITE);
 	CHECK_EQ(get_mm_rss(a->mm), rss + 1);
 	CHECK_EQ(k->vm.item[VM_pgfault] - flt, 2);
 	CHECK_EQ(a->min_flt - minor, 2);
 	CHECK_EQ(a->cow_flt, 1);
 	/* A third access hits the TLB: no fault. */
-	CHECK_EQ(uacc(m, a, (mm_va_t)p, &b, 1, ACCESS_READ, &st), 0);
+	CHECK_EQ(test_access(m, a, (mm_va_t)p, &b, 1, ACCESS_READ, &st), 0);
 	CHECK_EQ(b, 7);
 	CHECK_EQ(st.faults, 2);
 	CHECK_STR(k->tasks->last.result, "hit");
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -192,28 +136,28 @@ TEST(write_first_is_one_fault)
 	struct mm_machine *m = boot();
 	if (!m)
 		return;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	int64_t p = vm_mmap(a->mm, 0, K4, RW, PRIV_ANON, NULL, 0);
 	uint64_t minor = a->min_flt;
 	uint8_t b = 1;
 	struct access_stats st = { 0 };
-	CHECK_EQ(uacc(m, a, (mm_va_t)p, &b, 1, ACCESS_WRITE, &st), 0);
+	CHECK_EQ(test_access(m, a, (mm_va_t)p, &b, 1, ACCESS_WRITE, &st), 0);
 	/* do_anonymous_page with a write: a zeroed page, RW and dirty at once. */
 	CHECK_EQ(st.faults, 1);
 	CHECK_EQ(st.by_kind[FAULT_KIND_ANON], 1);
 	CHECK_EQ(a->min_flt - minor, 1);
 	CHECK_EQ(a->cow_flt, 0);
-	unsigned f = pte_flags_of(a, (mm_va_t)p);
+	unsigned f = test_pte_flags(a, (mm_va_t)p);
 	CHECK((f & PTE_F_WRITE) && (f & PTE_F_DIRTY) && (f & PTE_F_ACCESSED));
-	struct page *page = pfn_to_page(&m->k, pa_of(a, (mm_va_t)p) >> 12);
+	struct page *page = pfn_to_page(&m->k, test_pte_pa(a, (mm_va_t)p) >> 12);
 	CHECK(PageFlag(page, PG_anon));
 	CHECK_EQ(page->_mapcount, 1);
 	CHECK_EQ(page->_refcount, 1);
 	/* index = vm_pgoff + 0 = the address in pages. */
 	CHECK_EQ(page->index, (uint64_t)p >> 12);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -224,7 +168,7 @@ TEST(demand_paging_8m_touch_1m)
 	if (!m)
 		return;
 	struct mm_kernel *k = &m->k;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	uint64_t vm = a->mm->total_vm, rss = get_mm_rss(a->mm), pt = a->mm->pgtables_bytes;
@@ -245,7 +189,7 @@ TEST(demand_paging_8m_touch_1m)
 	 * (0x7ffff7600000 - 0x7fffc0000000) >> 21 = 443 of the PMD table the
 	 * stack already uses (it covers [0x7fffc0000000, 0x800000000000)). */
 	CHECK_EQ(a->mm->pgtables_bytes - pt, K4);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -256,27 +200,27 @@ TEST(zero_page_shared_by_reads)
 	if (!m)
 		return;
 	struct mm_kernel *k = &m->k;
-	struct task_struct *a = spawn(m, "A", 0);
-	struct task_struct *b = spawn(m, "B", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
+	struct task_struct *b = test_spawn(m, "B", 0);
 	if (!a || !b)
 		goto out;
 	int64_t pa = vm_mmap(a->mm, 0, 16 * K4, RW, PRIV_ANON, NULL, 0);
 	int64_t pb = vm_mmap(b->mm, 0, 16 * K4, RW, PRIV_ANON, NULL, 0);
-	uint64_t free_before = free_total(k);
+	uint64_t free_before = test_free_pages_pcp(k);
 	CHECK_EQ(task_touch(k, a, (mm_va_t)pa, 16 * K4, ACCESS_READ, NULL, &(struct access_stats){ 0 }), 0);
 	CHECK_EQ(task_touch(k, b, (mm_va_t)pb, 16 * K4, ACCESS_READ, NULL, &(struct access_stats){ 0 }), 0);
 	mm_pa_t z = page_to_pfn(k, k->zero_page) << k->page_shift;
 	/* 32 read faults, one frame: every PTE maps the zero page. */
 	for (int i = 0; i < 16; i++) {
-		CHECK_EQ(pa_of(a, (mm_va_t)pa + i * K4), z);
-		CHECK_EQ(pa_of(b, (mm_va_t)pb + i * K4), z);
+		CHECK_EQ(test_pte_pa(a, (mm_va_t)pa + i * K4), z);
+		CHECK_EQ(test_pte_pa(b, (mm_va_t)pb + i * K4), z);
 	}
 	CHECK_EQ(get_mm_counter(a->mm, MM_ANONPAGES), 1); /* the argument page only */
 	/* No data page was allocated; only page tables (one PTE table each). */
-	CHECK_EQ(free_before - free_total(k), 2);
+	CHECK_EQ(free_before - test_free_pages_pcp(k), 2);
 	/* The zero page is the kernel image's last page: reserved, never counted. */
 	CHECK(PageFlag(k->zero_page, PG_reserved) && PageFlag(k->zero_page, PG_zero));
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -286,7 +230,7 @@ TEST(stack_grows_within_rlimit)
 	struct mm_machine *m = boot();
 	if (!m)
 		return;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	struct mm_struct *mm = a->mm;
@@ -295,21 +239,21 @@ TEST(stack_grows_within_rlimit)
 	 * the VMA grows down to it, 16 pages more of VmStk. */
 	uint64_t v = 42;
 	struct access_stats st = { 0 };
-	CHECK_EQ(uacc(m, a, 0x7ffffffce000ULL, &v, 8, ACCESS_WRITE, &st), 0);
+	CHECK_EQ(test_access(m, a, 0x7ffffffce000ULL, &v, 8, ACCESS_WRITE, &st), 0);
 	struct vm_area_struct *s = vma_lookup(mm, 0x7ffffffce000ULL);
 	CHECK(s && s->vm_start == 0x7ffffffce000ULL && s->vm_end == 0x7ffffffff000ULL);
 	CHECK_EQ(mm->stack_vm - stk, 16);
 	/* Down to 8M below the top (RLIMIT_STACK) is fine: 0x7ffffffff000 -
 	 * 0x800000 = 0x7fffff7ff000, a 2048-page stack. */
-	CHECK_EQ(uacc(m, a, 0x7fffff7ff000ULL, &v, 8, ACCESS_WRITE, &st), 0);
+	CHECK_EQ(test_access(m, a, 0x7fffff7ff000ULL, &v, 8, ACCESS_WRITE, &st), 0);
 	CHECK_EQ(mm->stack_vm, 2048);
 	CHECK_EQ(st.signal, 0);
 	/* One page more would make it 8M + 4K: SIGSEGV (well above mmap_base,
 	 * 0x7ffff7fff000, so nothing else is in the way). */
-	CHECK_EQ(uacc(m, a, 0x7fffff7fe000ULL, &v, 8, ACCESS_WRITE, &st), -EFAULT);
+	CHECK_EQ(test_access(m, a, 0x7fffff7fe000ULL, &v, 8, ACCESS_WRITE, &st), -EFAULT);
 	CHECK_EQ(st.signal, SIGSEGV);
 	CHECK_STR(task_state_name(a), "killed:segv");
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -324,17 +268,17 @@ TEST(segv_kills_and_frees_everything)
 	drain_all_pages(k);
 	uint64_t free0 = global_free_pages(k), pt0 = k->nr_pagetable_pages;
 	uint64_t av0 = rmap_nr_anon_vmas(k);
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	int64_t p = vm_mmap(a->mm, 0, 4 * MM_MB, RW, PRIV_ANON, NULL, 0);
 	CHECK_EQ(task_touch(k, a, (mm_va_t)p, 2 * MM_MB, ACCESS_WRITE, NULL,
 			    &(struct access_stats){ 0 }), 0);
-	CHECK(free_total(k) + 512 < free0);
+	CHECK(test_free_pages_pcp(k) + 512 < free0);
 	/* A write to page 0: no VMA, SIGSEGV; the process is killed. */
 	struct access_stats st = { 0 };
 	uint8_t b = 1;
-	CHECK_EQ(uacc(m, a, 0, &b, 1, ACCESS_WRITE, &st), -EFAULT);
+	CHECK_EQ(test_access(m, a, 0, &b, 1, ACCESS_WRITE, &st), -EFAULT);
 	CHECK_EQ(st.signal, SIGSEGV);
 	CHECK_EQ(a->life, TASK_KILLED);
 	CHECK(a->mm == NULL);
@@ -353,7 +297,7 @@ TEST(segv_kills_and_frees_everything)
 			kmem_cache_shrink(k, kmem_named_cache(k, caches[i]));
 	drain_all_pages(k);
 	CHECK_EQ(global_free_pages(k), free0);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -364,7 +308,7 @@ TEST(forbidden_access_is_segv_without_a_fault)
 	if (!m)
 		return;
 	struct mm_kernel *k = &m->k;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	/* A write to the text (r-x): access_error, SIGSEGV; no pgfault counted
@@ -372,19 +316,19 @@ TEST(forbidden_access_is_segv_without_a_fault)
 	uint64_t flt = k->vm.item[VM_pgfault];
 	uint8_t b = 0;
 	struct access_stats st = { 0 };
-	CHECK_EQ(uacc(m, a, 0x400000, &b, 1, ACCESS_WRITE, &st), -EFAULT);
+	CHECK_EQ(test_access(m, a, 0x400000, &b, 1, ACCESS_WRITE, &st), -EFAULT);
 	CHECK_EQ(st.signal, SIGSEGV);
 	CHECK_EQ(k->vm.item[VM_pgfault], flt);
 	CHECK(strstr(k->log.buf, "A[1]: segfault at 400000") != NULL);
 	/* A new process may take the dead one's name. */
-	struct task_struct *a2 = spawn(m, "A", 0);
+	struct task_struct *a2 = test_spawn(m, "A", 0);
 	CHECK(a2 && a2->pid == 2 && a2->life == TASK_ALIVE);
 	/* Executing the data (rw-, NX): a protection fault after the page is in. */
 	if (a2) {
 		CHECK_EQ(task_touch(k, a2, 0x410000, 1, ACCESS_EXEC, NULL, &st), -EFAULT);
 		CHECK_STR(task_state_name(a2), "killed:segv");
 	}
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -403,7 +347,7 @@ TEST(tlb_stride_counts)
 	if (!m)
 		return;
 	struct mm_kernel *k = &m->k;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	int64_t p = vm_mmap(a->mm, 0, 256 * K4, RW, PRIV_ANON | MAP_POPULATE, NULL, 0);
@@ -422,7 +366,7 @@ TEST(tlb_stride_counts)
 	CHECK_EQ(hw_cpu_hits(c, TLB_L1D), 0);
 	CHECK_EQ(hw_cpu_hits(c, TLB_L2), 256);
 	CHECK_EQ(c->stats.misses, 256);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -433,13 +377,13 @@ TEST(accessed_and_dirty_bits)
 	if (!m)
 		return;
 	struct mm_kernel *k = &m->k;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	int64_t p = vm_mmap(a->mm, 0, K4, RW, PRIV_ANON | MAP_POPULATE, NULL, 0);
 	mm_va_t va = (mm_va_t)p;
 	/* Populate wrote the page (a write fault): A and D set by the kernel. */
-	CHECK((pte_flags_of(a, va) & (PTE_F_ACCESSED | PTE_F_DIRTY)) == (PTE_F_ACCESSED | PTE_F_DIRTY));
+	CHECK((test_pte_flags(a, va) & (PTE_F_ACCESSED | PTE_F_DIRTY)) == (PTE_F_ACCESSED | PTE_F_DIRTY));
 	/* Clean both bits (as reclaim and writeback would) and flush. */
 	mm_pa_t e;
 	unsigned level;
@@ -451,14 +395,14 @@ TEST(accessed_and_dirty_bits)
 	hw_cpu_stats_reset(&m->cpus[0]);
 	/* A read: the MMU walks and sets A, not D. */
 	uint8_t b;
-	CHECK_EQ(uacc(m, a, va, &b, 1, ACCESS_READ, NULL), 0);
-	f = pte_flags_of(a, va);
+	CHECK_EQ(test_access(m, a, va, &b, 1, ACCESS_READ, NULL), 0);
+	f = test_pte_flags(a, va);
 	CHECK((f & PTE_F_ACCESSED) && !(f & PTE_F_DIRTY));
 	/* A write through the entry cached clean: the dirty-bit assist sets D. */
-	CHECK_EQ(uacc(m, a, va, &b, 1, ACCESS_WRITE, NULL), 0);
-	CHECK(pte_flags_of(a, va) & PTE_F_DIRTY);
+	CHECK_EQ(test_access(m, a, va, &b, 1, ACCESS_WRITE, NULL), 0);
+	CHECK(test_pte_flags(a, va) & PTE_F_DIRTY);
 	CHECK_EQ(m->cpus[0].stats.dirty_walks, 1);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -468,7 +412,7 @@ TEST(populate_and_mlock)
 	struct mm_machine *m = boot();
 	if (!m)
 		return;
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	uint64_t rss = get_mm_rss(a->mm), minor = a->min_flt;
@@ -478,9 +422,9 @@ TEST(populate_and_mlock)
 	CHECK_EQ(get_mm_rss(a->mm) - rss, 8);
 	CHECK_EQ(a->min_flt - minor, 8);
 	CHECK_EQ(a->mm->locked_vm, 8);
-	struct page *pg = pfn_to_page(&m->k, pa_of(a, (mm_va_t)p) >> 12);
+	struct page *pg = pfn_to_page(&m->k, test_pte_pa(a, (mm_va_t)p) >> 12);
 	CHECK(PageFlag(pg, PG_mlocked));
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -494,20 +438,20 @@ TEST(toy_machine_faults)
 		return;
 	struct mm_kernel *k = &m->k;
 	CHECK(k->zero_page == NULL);
-	struct task_struct *a = spawn(m, "A", 0);
+	struct task_struct *a = test_spawn(m, "A", 0);
 	if (!a)
 		goto out;
 	CHECK_EQ(a->mm->start_code, 64);
 	uint8_t b = 0xee;
-	CHECK_EQ(uacc(m, a, a->mm->start_brk - 1, &b, 1, ACCESS_READ, NULL), 0); /* bss */
+	CHECK_EQ(test_access(m, a, a->mm->start_brk - 1, &b, 1, ACCESS_READ, NULL), 0); /* bss */
 	CHECK_EQ(b, 0);
 	CHECK(k->zero_page != NULL);
 	b = 5;
-	CHECK_EQ(uacc(m, a, a->mm->start_brk - 1, &b, 1, ACCESS_WRITE, NULL), 0);
+	CHECK_EQ(test_access(m, a, a->mm->start_brk - 1, &b, 1, ACCESS_WRITE, NULL), 0);
 	b = 0;
-	CHECK_EQ(uacc(m, a, a->mm->start_brk - 1, &b, 1, ACCESS_READ, NULL), 0);
+	CHECK_EQ(test_access(m, a, a->mm->start_brk - 1, &b, 1, ACCESS_READ, NULL), 0);
 	CHECK_EQ(b, 5);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }

@@ -20,6 +20,7 @@
 
 #include "mm/internal.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 #define MB (1024ULL * 1024)
@@ -27,16 +28,7 @@
 
 static struct mm_machine *boot(const char *arch, uint64_t ram, unsigned cpus)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
-	cfg.ram_bytes = ram;
-	cfg.nr_cpus = cpus;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot %s ram=%llu failed: %s\n", arch, (unsigned long long)ram, err);
-	return m;
+	return test_try_boot(arch, ram, cpus, -1);
 }
 
 static uint64_t nr_free(const struct zone *z, unsigned order)

@@ -27,16 +27,12 @@
 #include "mm/percpu.h"
 #include "mm/vmalloc.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 static struct mm_machine *boot(const char *arch, uint64_t ram, unsigned cpus)
 {
 	return test_boot(arch, ram, cpus, 0);
-}
-
-static bool log_has(const struct mm_kernel *k, const char *s)
-{
-	return k->log.buf && strstr(k->log.buf, s) != NULL;
 }
 
 /* Host pointer to kernel VA va (through the kernel page tables). */
@@ -69,14 +65,14 @@ TEST(unit_sizes)
 		mm_machine_destroy(m);
 	}
 	struct mm_machine *m = boot("x86_64", 128 * MM_MB, 1);
-	CHECK(log_has(&m->k, "percpu: Embedded 64 pages/cpu s225280 r8192 d28672 u2097152"));
-	CHECK(log_has(&m->k, "pcpu-alloc: s225280 r8192 d28672 u2097152 alloc=1*2097152"));
-	CHECK(log_has(&m->k, "pcpu-alloc: [0] 0 "));
+	CHECK(test_log_has(&m->k, "percpu: Embedded 64 pages/cpu s225280 r8192 d28672 u2097152"));
+	CHECK(test_log_has(&m->k, "pcpu-alloc: s225280 r8192 d28672 u2097152 alloc=1*2097152"));
+	CHECK(test_log_has(&m->k, "pcpu-alloc: [0] 0 "));
 	mm_machine_destroy(m);
 
 	m = boot("i386", 256 * MM_MB, 2);
 	CHECK(m->k.percpu && m->k.percpu->unit_size == 122880 && m->k.percpu->nr_units == 2);
-	CHECK(log_has(&m->k, "percpu: Embedded 30 pages/cpu s94208 r8192 d20480 u122880"));
+	CHECK(test_log_has(&m->k, "percpu: Embedded 30 pages/cpu s94208 r8192 d20480 u122880"));
 	CHECK_EQ(m->k.nr_percpu_bytes, 30ULL * 2 * 4096);
 	mm_machine_destroy(m);
 }

@@ -13,35 +13,23 @@
 #include "mm/internal.h"
 #include "proc/view.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 static struct mm_machine *boot(const char *arch, uint64_t ram)
 {
-	struct mm_machine_config cfg;
-	char err[256] = "";
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
-	cfg.ram_bytes = ram;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot %s ram=%llu failed: %s\n", arch, (unsigned long long)ram, err);
-	return m;
+	return test_try_boot(arch, ram, 0, -1);
 }
 
 static struct mm_machine *boot_toy(unsigned va, unsigned pa, unsigned page, unsigned levels)
 {
 	struct mm_machine_config cfg;
-	char err[256] = "";
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "toy");
+	test_config(&cfg, "toy", 0, 0);
 	cfg.toy_va_bits = va;
 	cfg.toy_pa_bits = pa;
 	cfg.toy_page_bytes = page;
 	cfg.toy_levels = levels;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot toy failed: %s\n", err);
-	return m;
+	return test_boot_config(&cfg);
 }
 
 static const unsigned PAGE_KERNEL_FLAGS = PTE_F_PRESENT | PTE_F_WRITE | PTE_F_ACCESSED |
@@ -435,12 +423,6 @@ static int show(struct mm_machine *m, int argc, const char *const *argv, struct 
 	return view_pagetable(m, argc, argv, o, err, len);
 }
 
-static int64_t field_num(const struct view_out *o, const char *path)
-{
-	const struct view_field *f = view_find(o, path);
-	return f && (f->kind == VF_NUM || f->kind == VF_UNUM) ? f->num : -1;
-}
-
 static const char *field_str(const struct view_out *o, const char *path)
 {
 	const struct view_field *f = view_find(o, path);
@@ -463,14 +445,14 @@ TEST(view)
 	CHECK(strstr(sb_str(&o.text), "0x80000000012001e3") != NULL);
 	CHECK(strstr(sb_str(&o.text), "(2M leaf)") != NULL);
 	CHECK(strstr(sb_str(&o.text), "pa 0x1234567") != NULL);
-	CHECK_EQ(field_num(&o, "PGD.index"), 273);
-	CHECK_EQ(field_num(&o, "PUD.index"), 0);
-	CHECK_EQ(field_num(&o, "PMD.index"), 9);
-	CHECK_EQ(field_num(&o, "PMD.entry"), 0x80000000012001e3ULL);
+	CHECK_EQ(test_view_num(&o, "PGD.index"), 273);
+	CHECK_EQ(test_view_num(&o, "PUD.index"), 0);
+	CHECK_EQ(test_view_num(&o, "PMD.index"), 9);
+	CHECK_EQ(test_view_num(&o, "PMD.entry"), 0x80000000012001e3ULL);
 	CHECK_STR(field_str(&o, "PMD.flags"), "P RW A D PS G NX");
-	CHECK_EQ(field_num(&o, "mapped"), 1);
-	CHECK_EQ(field_num(&o, "pa"), 0x1234567);
-	CHECK_EQ(field_num(&o, "page_size"), 2 * MM_MB);
+	CHECK_EQ(test_view_num(&o, "mapped"), 1);
+	CHECK_EQ(test_view_num(&o, "pa"), 0x1234567);
+	CHECK_EQ(test_view_num(&o, "page_size"), 2 * MM_MB);
 	CHECK_STR(field_str(&o, "leaf"), "PMD");
 	CHECK(view_find(&o, "PTE.index") == NULL);
 	view_out_free(&o);
@@ -478,7 +460,7 @@ TEST(view)
 	/* Past RAM: not mapped at the PMD. */
 	const char *miss[] = { "kernel", "0xffff888008000000" };
 	CHECK_EQ(show(m, 2, miss, &o, err, sizeof(err)), 0);
-	CHECK_EQ(field_num(&o, "mapped"), 0);
+	CHECK_EQ(test_view_num(&o, "mapped"), 0);
 	CHECK_STR(field_str(&o, "fault_level"), "PMD");
 	CHECK(strstr(sb_str(&o.text), "not mapped: PMD entry not present") != NULL);
 	view_out_free(&o);
@@ -486,7 +468,7 @@ TEST(view)
 	/* Non-canonical. */
 	const char *nc[] = { "kernel", "0x0000900000000000" };
 	CHECK_EQ(show(m, 2, nc, &o, err, sizeof(err)), 0);
-	CHECK_EQ(field_num(&o, "mapped"), 0);
+	CHECK_EQ(test_view_num(&o, "mapped"), 0);
 	CHECK_STR(field_str(&o, "fault"), "non-canonical");
 	view_out_free(&o);
 

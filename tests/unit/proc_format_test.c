@@ -22,62 +22,14 @@
 #include "mm/vmalloc.h"
 #include "proc/view.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
 static struct mm_machine *boot(const char *arch, uint64_t ram, unsigned cpus)
 {
-	struct mm_machine_config cfg;
-	char err[256] = "";
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
-	if (ram)
-		cfg.ram_bytes = ram;
-	cfg.nr_cpus = cpus;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot %s ram=%llu: %s\n", arch, (unsigned long long)ram, err);
-	return m;
-}
-
-static void render(struct mm_machine *m, view_render_fn fn, struct view_out *o)
-{
-	char err[128] = "";
-	view_out_init(o);
-	int r = fn(m, 0, NULL, o, err, sizeof(err));
-	CHECK_EQ(r, 0);
-}
-
-struct lines {
-	char **v;
-	size_t n;
-};
-
-static void lines_split(const char *text, struct lines *l)
-{
-	l->v = NULL;
-	l->n = 0;
-	const char *p = text;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-		l->v[l->n] = xmalloc(len + 1);
-		memcpy(l->v[l->n], p, len);
-		l->v[l->n][len] = '\0';
-		l->n++;
-		p += len + (nl ? 1 : 0);
-	}
-}
-
-static void lines_free(struct lines *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	return test_try_boot(arch, ram, cpus, -1);
 }
 
 /* The host's /proc file, or NULL if this is not a Linux host. */
@@ -95,17 +47,7 @@ static char *read_host(const char *path)
 	return sb_detach(&sb);
 }
 
-static int64_t field(const struct view_out *o, const char *path)
-{
-	const struct view_field *f = view_find(o, path);
-	if (!f) {
-		printf("  no field %s\n", path);
-		return -1;
-	}
-	return f->num;
-}
-
-static bool has_line(const struct lines *l, const char *s)
+static bool has_line(const struct test_lines *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (strcmp(l->v[i], s) == 0)
@@ -193,9 +135,9 @@ TEST(meminfo_layout)
 	if (!m)
 		return;
 	struct view_out o;
-	render(m, view_meminfo, &o);
-	struct lines l;
-	lines_split(sb_str(&o.text), &l);
+	test_view_render(m, view_meminfo, &o);
+	struct test_lines l;
+	test_lines_split(sb_str(&o.text), &l);
 
 	size_t want = sizeof(meminfo_x86_64) / sizeof(meminfo_x86_64[0]);
 	CHECK_EQ(l.n, want);
@@ -211,9 +153,9 @@ TEST(meminfo_layout)
 	CHECK(has_line(&l, "Hugepagesize:       2048 kB"));
 	CHECK(has_line(&l, "HugePages_Total:       0"));
 	CHECK(has_line(&l, "HardwareCorrupted:     0 kB"));
-	CHECK_EQ(field(&o, "Hugepagesize"), 2 * MM_MB);
-	CHECK_EQ(field(&o, "HugePages_Total"), 0);
-	lines_free(&l);
+	CHECK_EQ(test_view_num(&o, "Hugepagesize"), 2 * MM_MB);
+	CHECK_EQ(test_view_num(&o, "HugePages_Total"), 0);
+	test_lines_free(&l);
 	view_out_free(&o);
 	mm_machine_destroy(m);
 }
@@ -232,10 +174,10 @@ TEST(meminfo_matches_host_layout)
 		return;
 	}
 	struct view_out o;
-	render(m, view_meminfo, &o);
-	struct lines ours, theirs;
-	lines_split(sb_str(&o.text), &ours);
-	lines_split(host, &theirs);
+	test_view_render(m, view_meminfo, &o);
+	struct test_lines ours, theirs;
+	test_lines_split(sb_str(&o.text), &ours);
+	test_lines_split(host, &theirs);
 
 	/* The host's lines appear in our output in the same order, with the
 	 * same layout; lines we print that the host lacks are config options. */
@@ -266,8 +208,8 @@ TEST(meminfo_matches_host_layout)
 		CHECK_STR(h.suffix, u.suffix);
 		j = k + 1;
 	}
-	lines_free(&ours);
-	lines_free(&theirs);
+	test_lines_free(&ours);
+	test_lines_free(&theirs);
 	view_out_free(&o);
 	free(host);
 	mm_machine_destroy(m);
@@ -281,7 +223,7 @@ TEST(meminfo_values)
 		return;
 	struct mm_kernel *k = &m->k;
 	struct view_out o;
-	render(m, view_meminfo, &o);
+	test_view_render(m, view_meminfo, &o);
 
 	uint64_t managed = 0, free_pages = 0;
 	for (int t = 0; t < MAX_NR_ZONES; t++) {
@@ -289,37 +231,37 @@ TEST(meminfo_values)
 		free_pages += k->node.node_zones[t].nr_free_pages;
 	}
 	/* MemTotal is totalram_pages: every page the buddy allocator manages. */
-	CHECK_EQ(field(&o, "MemTotal"), managed * 4096);
-	CHECK_EQ(field(&o, "MemTotal"), k->totalram_pages * 4096);
+	CHECK_EQ(test_view_num(&o, "MemTotal"), managed * 4096);
+	CHECK_EQ(test_view_num(&o, "MemTotal"), k->totalram_pages * 4096);
 	/* Managed = present - memblock reservations inside RAM. The DMA zone
 	 * loses exactly the first 1M's 158 RAM pages (PFN 1..0x9e). */
 	CHECK_EQ(k->node.node_zones[ZONE_DMA].managed_pages, 3840);
 	CHECK(managed < 32768 - 1 - 97 - 158);
 	/* MemFree is NR_FREE_PAGES: buddy pages only. */
-	CHECK_EQ(field(&o, "MemFree"), free_pages * 4096);
+	CHECK_EQ(test_view_num(&o, "MemFree"), free_pages * 4096);
 	/* With no page cache and no reclaimable slab, si_mem_available() is
 	 * free pages minus totalreserve_pages. */
 	uint64_t reserve = MM_MIN(free_pages, k->totalreserve_pages);
-	CHECK_EQ(field(&o, "MemAvailable"), (free_pages - reserve) * 4096);
+	CHECK_EQ(test_view_num(&o, "MemAvailable"), (free_pages - reserve) * 4096);
 	CHECK(k->totalreserve_pages > 0);
 	/* CommitLimit: half of RAM (vm.overcommit_ratio 50), no swap. */
-	CHECK_EQ(field(&o, "CommitLimit"), k->totalram_pages / 2 * 4096);
+	CHECK_EQ(test_view_num(&o, "CommitLimit"), k->totalram_pages / 2 * 4096);
 	/* Boot page tables come from memblock: not in PageTables. */
-	CHECK_EQ(field(&o, "PageTables"), k->nr_pagetable_pages * 4096);
-	CHECK_EQ(field(&o, "VmallocTotal"), 32 * MM_TB - 1);
+	CHECK_EQ(test_view_num(&o, "PageTables"), k->nr_pagetable_pages * 4096);
+	CHECK_EQ(test_view_num(&o, "VmallocTotal"), 32 * MM_TB - 1);
 	/* The direct map covers all 128M: 4k + 2M + 1G pages add up to RAM. */
-	uint64_t dm = (uint64_t)field(&o, "DirectMap4k") + (uint64_t)field(&o, "DirectMap2M") +
-		      (uint64_t)field(&o, "DirectMap1G");
+	uint64_t dm = (uint64_t)test_view_num(&o, "DirectMap4k") + (uint64_t)test_view_num(&o, "DirectMap2M") +
+		      (uint64_t)test_view_num(&o, "DirectMap1G");
 	CHECK_EQ(dm, 128 * MM_MB);
-	CHECK_EQ(field(&o, "SwapTotal"), 0);
+	CHECK_EQ(test_view_num(&o, "SwapTotal"), 0);
 	/* Values are bytes: the text shows them in kB. */
 	char line[64];
 	snprintf(line, sizeof(line), "MemTotal:       %8llu kB",
 		 (unsigned long long)(managed * 4));
-	struct lines l;
-	lines_split(sb_str(&o.text), &l);
+	struct test_lines l;
+	test_lines_split(sb_str(&o.text), &l);
 	CHECK_STR(l.v[0], line);
-	lines_free(&l);
+	test_lines_free(&l);
 	view_out_free(&o);
 	mm_machine_destroy(m);
 }
@@ -333,9 +275,9 @@ TEST(meminfo_i386_highmem)
 		return;
 	struct mm_kernel *k = &m->k;
 	struct view_out o;
-	render(m, view_meminfo, &o);
-	struct lines l;
-	lines_split(sb_str(&o.text), &l);
+	test_view_render(m, view_meminfo, &o);
+	struct test_lines l;
+	test_lines_split(sb_str(&o.text), &l);
 	/* CONFIG_HIGHMEM's four lines sit between Mlocked and SwapTotal. */
 	size_t mlocked = l.n;
 	for (size_t i = 0; i < l.n; i++)
@@ -353,10 +295,10 @@ TEST(meminfo_i386_highmem)
 		check_meminfo_line_shape(l.v[i], "i386");
 	const struct zone *hz = &k->node.node_zones[ZONE_HIGHMEM];
 	CHECK_EQ(hz->present_pages, 32768); /* 128M above 896M */
-	CHECK_EQ(field(&o, "HighTotal"), hz->managed_pages * 4096);
-	CHECK_EQ(field(&o, "HighFree"), hz->nr_free_pages * 4096);
-	CHECK_EQ(field(&o, "LowTotal") + field(&o, "HighTotal"), field(&o, "MemTotal"));
-	CHECK_EQ(field(&o, "LowFree") + field(&o, "HighFree"), field(&o, "MemFree"));
+	CHECK_EQ(test_view_num(&o, "HighTotal"), hz->managed_pages * 4096);
+	CHECK_EQ(test_view_num(&o, "HighFree"), hz->nr_free_pages * 4096);
+	CHECK_EQ(test_view_num(&o, "LowTotal") + test_view_num(&o, "HighTotal"), test_view_num(&o, "MemTotal"));
+	CHECK_EQ(test_view_num(&o, "LowFree") + test_view_num(&o, "HighFree"), test_view_num(&o, "MemFree"));
 	/* i386: 4M huge pages, DirectMap4k and DirectMap4M, no 1G line, no
 	 * Unaccepted (a 64-bit option). */
 	CHECK(has_line(&l, "Hugepagesize:       4096 kB"));
@@ -365,8 +307,8 @@ TEST(meminfo_i386_highmem)
 	CHECK(view_find(&o, "DirectMap1G") == NULL);
 	CHECK(view_find(&o, "Unaccepted") == NULL);
 	/* The direct map covers lowmem only. */
-	CHECK_EQ(field(&o, "DirectMap4k") + field(&o, "DirectMap4M"), 896 * MM_MB);
-	lines_free(&l);
+	CHECK_EQ(test_view_num(&o, "DirectMap4k") + test_view_num(&o, "DirectMap4M"), 896 * MM_MB);
+	test_lines_free(&l);
 	view_out_free(&o);
 	mm_machine_destroy(m);
 }
@@ -379,10 +321,10 @@ TEST(meminfo_toy)
 	if (!m)
 		return;
 	struct view_out o;
-	render(m, view_meminfo, &o);
+	test_view_render(m, view_meminfo, &o);
 	CHECK(view_find(&o, "DirectMap4k") == NULL);
 	CHECK(view_find(&o, "Hugepagesize") == NULL);
-	CHECK_EQ(field(&o, "MemTotal"), m->k.totalram_pages << m->k.page_shift);
+	CHECK_EQ(test_view_num(&o, "MemTotal"), m->k.totalram_pages << m->k.page_shift);
 	view_out_free(&o);
 	mm_machine_destroy(m);
 }
@@ -397,9 +339,9 @@ TEST(vmstat_layout_and_values)
 		return;
 	struct mm_kernel *k = &m->k;
 	struct view_out o;
-	render(m, view_vmstat, &o);
-	struct lines l;
-	lines_split(sb_str(&o.text), &l);
+	test_view_render(m, view_vmstat, &o);
+	struct test_lines l;
+	test_lines_split(sb_str(&o.text), &l);
 	CHECK_EQ(l.n, NR_VM_ITEMS);
 	for (size_t i = 0; i < l.n && i < NR_VM_ITEMS; i++) {
 		size_t nl = strlen(vmstat_names[i]);
@@ -411,8 +353,8 @@ TEST(vmstat_layout_and_values)
 	/* The same names in the same order as this host's /proc/vmstat. */
 	char *host = read_host("/proc/vmstat");
 	if (host) {
-		struct lines h;
-		lines_split(host, &h);
+		struct test_lines h;
+		test_lines_split(host, &h);
 		CHECK_EQ(h.n, l.n);
 		for (size_t i = 0; i < h.n && i < l.n; i++) {
 			size_t a = strcspn(h.v[i], " "), b = strcspn(l.v[i], " ");
@@ -422,7 +364,7 @@ TEST(vmstat_layout_and_values)
 				break;
 			}
 		}
-		lines_free(&h);
+		test_lines_free(&h);
 		free(host);
 	}
 
@@ -433,22 +375,22 @@ TEST(vmstat_layout_and_values)
 		for (unsigned ord = 9; ord <= 10; ord++)
 			blocks_pages += z->free_area[ord].nr_free << ord;
 	}
-	CHECK_EQ(field(&o, "nr_free_pages"), free_pages);
+	CHECK_EQ(test_view_num(&o, "nr_free_pages"), free_pages);
 	/* nr_free_pages_blocks: pages in free blocks of pageblock order (9) up. */
-	CHECK_EQ(field(&o, "nr_free_pages_blocks"), blocks_pages);
+	CHECK_EQ(test_view_num(&o, "nr_free_pages_blocks"), blocks_pages);
 	/* mem_map: 32768 descriptors of sizeof(struct page) bytes from
 	 * memblock, rounded up to pages (56 bytes: 1792K = 448 pages). */
-	CHECK_EQ(field(&o, "nr_memmap_boot_pages"), (32768 * sizeof(struct page) + 4095) / 4096);
+	CHECK_EQ(test_view_num(&o, "nr_memmap_boot_pages"), (32768 * sizeof(struct page) + 4095) / 4096);
 	/* global_dirty_limits with no file pages: avail = free - reserve + 1;
 	 * thresholds in 1/4096 units: 20% -> 819, 10% -> 409. */
 	uint64_t avail = free_pages - MM_MIN(free_pages, k->totalreserve_pages) + 1;
-	CHECK_EQ(field(&o, "nr_dirty_threshold"), 819 * avail / 4096);
-	CHECK_EQ(field(&o, "nr_dirty_background_threshold"), 409 * avail / 4096);
-	CHECK_EQ(field(&o, "nr_page_table_pages"), k->nr_pagetable_pages);
+	CHECK_EQ(test_view_num(&o, "nr_dirty_threshold"), 819 * avail / 4096);
+	CHECK_EQ(test_view_num(&o, "nr_dirty_background_threshold"), 409 * avail / 4096);
+	CHECK_EQ(test_view_num(&o, "nr_page_table_pages"), k->nr_pagetable_pages);
 	/* Nothing is on an LRU yet. */
-	CHECK_EQ(field(&o, "nr_active_anon"), 0);
-	CHECK_EQ(field(&o, "nr_zone_inactive_file"), 0);
-	lines_free(&l);
+	CHECK_EQ(test_view_num(&o, "nr_active_anon"), 0);
+	CHECK_EQ(test_view_num(&o, "nr_zone_inactive_file"), 0);
+	test_lines_free(&l);
 	view_out_free(&o);
 	mm_machine_destroy(m);
 }
@@ -467,13 +409,13 @@ TEST(vmstat_events_and_units)
 	/* THP counters are kept in base pages and printed in huge pages. */
 	k->vm.item[VM_nr_anon_transparent_hugepages] += 1024; /* two 2M THPs */
 	struct view_out o;
-	render(m, view_vmstat, &o);
-	CHECK_EQ(field(&o, "pgfault"), before + 5);
-	CHECK_EQ(field(&o, "pgpgin"), 4);
-	CHECK_EQ(field(&o, "nr_anon_transparent_hugepages"), 2);
+	test_view_render(m, view_vmstat, &o);
+	CHECK_EQ(test_view_num(&o, "pgfault"), before + 5);
+	CHECK_EQ(test_view_num(&o, "pgpgin"), 4);
+	CHECK_EQ(test_view_num(&o, "nr_anon_transparent_hugepages"), 2);
 	view_out_free(&o);
-	render(m, view_meminfo, &o);
-	CHECK_EQ(field(&o, "AnonHugePages"), 4 * MM_MB);
+	test_view_render(m, view_meminfo, &o);
+	CHECK_EQ(test_view_num(&o, "AnonHugePages"), 4 * MM_MB);
 	view_out_free(&o);
 	mm_machine_destroy(m);
 }
@@ -500,9 +442,9 @@ TEST(buddyinfo_layout)
 	if (!m)
 		return;
 	struct view_out o;
-	render(m, view_buddyinfo, &o);
-	struct lines l;
-	lines_split(sb_str(&o.text), &l);
+	test_view_render(m, view_buddyinfo, &o);
+	struct test_lines l;
+	test_lines_split(sb_str(&o.text), &l);
 	/* Populated zones only: DMA and DMA32 (no RAM above 4G). */
 	CHECK_EQ(l.n, 2);
 	/* Free blocks in DMA after boot: 1M..16M free = PFN 256..4095, cut into
@@ -518,20 +460,20 @@ TEST(buddyinfo_layout)
 	char *host = read_host("/proc/buddyinfo");
 	if (host) {
 		/* Same line shape as the host's: prefix width, 11 orders. */
-		struct lines h;
-		lines_split(host, &h);
+		struct test_lines h;
+		test_lines_split(host, &h);
 		for (size_t i = 0; i < h.n; i++) {
 			CHECK(strncmp(h.v[i], "Node 0, zone ", 13) == 0);
 			CHECK_EQ(strlen(h.v[i]), strlen(l.v[0]));
 		}
-		lines_free(&h);
+		test_lines_free(&h);
 		free(host);
 	}
-	CHECK_EQ(field(&o, "DMA.10"), 3);
-	CHECK_EQ(field(&o, "DMA.8"), 1);
+	CHECK_EQ(test_view_num(&o, "DMA.10"), 3);
+	CHECK_EQ(test_view_num(&o, "DMA.8"), 1);
 	CHECK(view_find(&o, "Normal.0") == NULL);
 	CHECK(view_find(&o, "DMA.11") == NULL);
-	lines_free(&l);
+	test_lines_free(&l);
 	view_out_free(&o);
 	mm_machine_destroy(m);
 }
@@ -544,8 +486,8 @@ TEST(buddyinfo_sums_to_memfree)
 		return;
 	struct mm_kernel *k = &m->k;
 	struct view_out bi, mi;
-	render(m, view_meminfo, &mi);
-	int64_t memfree_boot = field(&mi, "MemFree");
+	test_view_render(m, view_meminfo, &mi);
+	int64_t memfree_boot = test_view_num(&mi, "MemFree");
 	view_out_free(&mi);
 	/* Boot itself (the slab caches) may already have left pages on a pcp list. */
 	uint64_t pcp_boot = 0;
@@ -564,9 +506,9 @@ TEST(buddyinfo_sums_to_memfree)
 		pcp += (uint64_t)k->node.node_zones[t].pcp[0].count;
 	CHECK(pcp >= 1);
 
-	render(m, view_meminfo, &mi);
-	render(m, view_buddyinfo, &bi);
-	int64_t memfree = field(&mi, "MemFree");
+	test_view_render(m, view_meminfo, &mi);
+	test_view_render(m, view_buddyinfo, &bi);
+	int64_t memfree = test_view_num(&mi, "MemFree");
 	CHECK_EQ(memfree + (int64_t)pcp * 4096, memfree_boot + (int64_t)pcp_boot * 4096);
 	/* The buddy lists hold exactly MemFree. */
 	uint64_t pages = buddy_pages(&bi, "DMA", 10) + buddy_pages(&bi, "DMA32", 10);
@@ -585,10 +527,10 @@ TEST(pagetypeinfo_layout)
 	if (!m)
 		return;
 	struct view_out o, bi;
-	render(m, view_pagetypeinfo, &o);
-	render(m, view_buddyinfo, &bi);
-	struct lines l;
-	lines_split(sb_str(&o.text), &l);
+	test_view_render(m, view_pagetypeinfo, &o);
+	test_view_render(m, view_buddyinfo, &bi);
+	struct test_lines l;
+	test_lines_split(sb_str(&o.text), &l);
 	/* 4 header lines, 6 types x 2 zones, blank, header, 2 zones. */
 	CHECK_EQ(l.n, 4 + 12 + 1 + 1 + 2);
 	if (l.n < 20)
@@ -606,8 +548,8 @@ TEST(pagetypeinfo_layout)
 			  "      0      0      0      0      1      0      0 ");
 	CHECK_STR(l.v[5], "Node    0, zone      DMA, type      Movable      0      0      0      0"
 			  "      0      0      0      0      0      1      3 ");
-	CHECK_EQ(field(&o, "DMA.blocks.Unmovable"), 1);
-	CHECK_EQ(field(&o, "DMA.blocks.Movable"), 7);
+	CHECK_EQ(test_view_num(&o, "DMA.blocks.Unmovable"), 1);
+	CHECK_EQ(test_view_num(&o, "DMA.blocks.Movable"), 7);
 	CHECK(strncmp(l.v[8], "Node    0, zone      DMA, type          CMA ", 44) == 0);
 	CHECK(strncmp(l.v[9], "Node    0, zone      DMA, type      Isolate ", 44) == 0);
 	CHECK_STR(l.v[16], "");
@@ -619,8 +561,8 @@ TEST(pagetypeinfo_layout)
 	/* Host: identical headers, with the CMA column only when it has CMA. */
 	char *host = read_host("/proc/pagetypeinfo");
 	if (host) {
-		struct lines h;
-		lines_split(host, &h);
+		struct test_lines h;
+		test_lines_split(host, &h);
 		if (h.n > 4) {
 			CHECK_STR(h.v[0], l.v[0]);
 			CHECK_STR(h.v[1], l.v[1]);
@@ -636,7 +578,7 @@ TEST(pagetypeinfo_layout)
 				memmove(cma, cma + 13, strlen(cma + 13) + 1);
 			CHECK_STR(h.v[i], ours);
 		}
-		lines_free(&h);
+		test_lines_free(&h);
 		free(host);
 	}
 
@@ -648,10 +590,10 @@ TEST(pagetypeinfo_layout)
 		char path[64];
 		for (int t = 0; t < 6; t++) {
 			snprintf(path, sizeof(path), "DMA32.%s.%u", types[t], ord);
-			sum += field(&o, path);
+			sum += test_view_num(&o, path);
 		}
 		snprintf(path, sizeof(path), "DMA32.%u", ord);
-		CHECK_EQ(sum, field(&bi, path));
+		CHECK_EQ(sum, test_view_num(&bi, path));
 	}
 	/* DMA spans PFN 1..4095: stepping by 512 from PFN 1 visits 8 blocks;
 	 * DMA32 spans 28672 pages = 56 blocks. */
@@ -659,16 +601,16 @@ TEST(pagetypeinfo_layout)
 	for (int t = 0; t < 6; t++) {
 		char path[64];
 		snprintf(path, sizeof(path), "DMA.blocks.%s", types[t]);
-		dma_blocks += field(&o, path);
+		dma_blocks += test_view_num(&o, path);
 		snprintf(path, sizeof(path), "DMA32.blocks.%s", types[t]);
-		dma32_blocks += field(&o, path);
+		dma32_blocks += test_view_num(&o, path);
 	}
 	CHECK_EQ(dma_blocks, 8);
 	CHECK_EQ(dma32_blocks, 56);
-	CHECK_EQ(field(&o, "page_block_order"), 9);
-	CHECK_EQ(field(&o, "pages_per_block"), 512);
+	CHECK_EQ(test_view_num(&o, "page_block_order"), 9);
+	CHECK_EQ(test_view_num(&o, "pages_per_block"), 512);
 out:
-	lines_free(&l);
+	test_lines_free(&l);
 	view_out_free(&o);
 	view_out_free(&bi);
 	mm_machine_destroy(m);
@@ -695,7 +637,7 @@ static void zi_shape(const char *line, char *out, size_t len)
 }
 
 /* The shapes of one zone block, CPUs after the first left out. */
-static void zi_block_shapes(const struct lines *l, size_t from, size_t to, struct lines *out)
+static void zi_block_shapes(const struct test_lines *l, size_t from, size_t to, struct test_lines *out)
 {
 	out->v = NULL;
 	out->n = 0;
@@ -716,7 +658,7 @@ static void zi_block_shapes(const struct lines *l, size_t from, size_t to, struc
 }
 
 /* Index of each "Node 0, zone" line, and the end. */
-static size_t zi_zones(const struct lines *l, size_t *starts, size_t max)
+static size_t zi_zones(const struct test_lines *l, size_t *starts, size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < l->n && n < max; i++)
@@ -733,9 +675,9 @@ TEST(zoneinfo_layout)
 		return;
 	struct mm_kernel *k = &m->k;
 	struct view_out o;
-	render(m, view_zoneinfo, &o);
-	struct lines l;
-	lines_split(sb_str(&o.text), &l);
+	test_view_render(m, view_zoneinfo, &o);
+	struct test_lines l;
+	test_lines_split(sb_str(&o.text), &l);
 	size_t st[8];
 	size_t nz = zi_zones(&l, st, 8);
 	/* Linux's x86_64 zones, all printed, populated or not. */
@@ -770,24 +712,24 @@ TEST(zoneinfo_layout)
 		 (long long)r, (long long)r, (long long)r, (long long)r);
 	CHECK(has_line(&l, want));
 	CHECK(has_line(&l, "        protection: (0, 0, 0, 0, 0)"));
-	CHECK_EQ(field(&o, "DMA.protection.1"), dma->lowmem_reserve[ZONE_DMA32]);
-	CHECK_EQ(field(&o, "DMA.protection.2"), dma->lowmem_reserve[ZONE_NORMAL]);
-	CHECK_EQ(field(&o, "DMA.protection.3"), dma->lowmem_reserve[ZONE_MOVABLE]);
-	CHECK_EQ(field(&o, "DMA.protection.4"), dma->lowmem_reserve[ZONE_MOVABLE]);
+	CHECK_EQ(test_view_num(&o, "DMA.protection.1"), dma->lowmem_reserve[ZONE_DMA32]);
+	CHECK_EQ(test_view_num(&o, "DMA.protection.2"), dma->lowmem_reserve[ZONE_NORMAL]);
+	CHECK_EQ(test_view_num(&o, "DMA.protection.3"), dma->lowmem_reserve[ZONE_MOVABLE]);
+	CHECK_EQ(test_view_num(&o, "DMA.protection.4"), dma->lowmem_reserve[ZONE_MOVABLE]);
 	CHECK(view_find(&o, "DMA.protection.5") == NULL);
 
 	/* The zone sizes of the memory map described at the top. */
-	CHECK_EQ(field(&o, "DMA.spanned"), 4095);
-	CHECK_EQ(field(&o, "DMA.present"), 3998);
-	CHECK_EQ(field(&o, "DMA.managed"), 3840);
-	CHECK_EQ(field(&o, "DMA.start_pfn"), 1);
-	CHECK_EQ(field(&o, "DMA32.spanned"), 28672);
-	CHECK_EQ(field(&o, "DMA32.present"), 28672);
-	CHECK_EQ(field(&o, "DMA32.start_pfn"), 4096);
-	CHECK_EQ(field(&o, "Normal.present"), 0);
-	CHECK_EQ(field(&o, "DMA.managed") + field(&o, "DMA32.managed"), k->totalram_pages);
-	CHECK_EQ(field(&o, "DMA.free"), dma->nr_free_pages);
-	CHECK_EQ(field(&o, "DMA.nr_free_pages"), dma->nr_free_pages);
+	CHECK_EQ(test_view_num(&o, "DMA.spanned"), 4095);
+	CHECK_EQ(test_view_num(&o, "DMA.present"), 3998);
+	CHECK_EQ(test_view_num(&o, "DMA.managed"), 3840);
+	CHECK_EQ(test_view_num(&o, "DMA.start_pfn"), 1);
+	CHECK_EQ(test_view_num(&o, "DMA32.spanned"), 28672);
+	CHECK_EQ(test_view_num(&o, "DMA32.present"), 28672);
+	CHECK_EQ(test_view_num(&o, "DMA32.start_pfn"), 4096);
+	CHECK_EQ(test_view_num(&o, "Normal.present"), 0);
+	CHECK_EQ(test_view_num(&o, "DMA.managed") + test_view_num(&o, "DMA32.managed"), k->totalram_pages);
+	CHECK_EQ(test_view_num(&o, "DMA.free"), dma->nr_free_pages);
+	CHECK_EQ(test_view_num(&o, "DMA.nr_free_pages"), dma->nr_free_pages);
 	/* Watermarks: low - min = high - low = promo - high =
 	 * max(min / 4, managed * watermark_scale_factor(10) / 10000). */
 	for (int z = 0; z < 2; z++) {
@@ -795,13 +737,13 @@ TEST(zoneinfo_layout)
 		const struct zone *zz = z ? dma32 : dma;
 		char path[64];
 		snprintf(path, sizeof(path), "%s.min", zn);
-		int64_t mn = field(&o, path);
+		int64_t mn = test_view_num(&o, path);
 		snprintf(path, sizeof(path), "%s.low", zn);
-		int64_t lo = field(&o, path);
+		int64_t lo = test_view_num(&o, path);
 		snprintf(path, sizeof(path), "%s.high", zn);
-		int64_t hi = field(&o, path);
+		int64_t hi = test_view_num(&o, path);
 		snprintf(path, sizeof(path), "%s.promo", zn);
-		int64_t pr = field(&o, path);
+		int64_t pr = test_view_num(&o, path);
 		int64_t step = MM_MAX(mn / 4, (int64_t)(zz->managed_pages * 10 / 10000));
 		CHECK(mn > 0);
 		CHECK_EQ(lo - mn, step);
@@ -810,17 +752,17 @@ TEST(zoneinfo_layout)
 	}
 	/* vm stats threshold, 2 CPUs: 2 * fls(2) * (1 + fls(managed >> 15));
 	 * both zones are under 128M, so 2 * 2 * 1 = 4. */
-	CHECK_EQ(field(&o, "DMA.pagesets.cpu1.vm_stats_threshold"), 4);
-	CHECK_EQ(field(&o, "DMA32.pagesets.cpu0.vm_stats_threshold"), 4);
-	CHECK_EQ(field(&o, "DMA32.pagesets.cpu1.batch"), dma32->pcp[1].batch);
-	CHECK_EQ(field(&o, "node.nr_page_table_pages"), k->nr_pagetable_pages);
+	CHECK_EQ(test_view_num(&o, "DMA.pagesets.cpu1.vm_stats_threshold"), 4);
+	CHECK_EQ(test_view_num(&o, "DMA32.pagesets.cpu0.vm_stats_threshold"), 4);
+	CHECK_EQ(test_view_num(&o, "DMA32.pagesets.cpu1.batch"), dma32->pcp[1].batch);
+	CHECK_EQ(test_view_num(&o, "node.nr_page_table_pages"), k->nr_pagetable_pages);
 
 	/* Against the host: same zones and, zone for zone, the same line
 	 * shapes (names, padding, protection length). */
 	char *host = read_host("/proc/zoneinfo");
 	if (host) {
-		struct lines h;
-		lines_split(host, &h);
+		struct test_lines h;
+		test_lines_split(host, &h);
 		size_t hs[8];
 		size_t hn = zi_zones(&h, hs, 8);
 		bool same_zones = hn == nz;
@@ -834,7 +776,7 @@ TEST(zoneinfo_layout)
 			size_t pick[2] = { 0, 4 };
 			for (int p = 0; p < 2; p++) {
 				size_t z = pick[p];
-				struct lines a, b;
+				struct test_lines a, b;
 				zi_block_shapes(&h, hs[z], hs[z + 1], &a);
 				zi_block_shapes(&l, st[z], st[z + 1], &b);
 				CHECK_EQ(a.n, b.n);
@@ -846,15 +788,15 @@ TEST(zoneinfo_layout)
 						break;
 					}
 				}
-				lines_free(&a);
-				lines_free(&b);
+				test_lines_free(&a);
+				test_lines_free(&b);
 			}
 		}
-		lines_free(&h);
+		test_lines_free(&h);
 		free(host);
 	}
 out:
-	lines_free(&l);
+	test_lines_free(&l);
 	view_out_free(&o);
 	mm_machine_destroy(m);
 }
@@ -866,9 +808,9 @@ TEST(zoneinfo_i386)
 	if (!m)
 		return;
 	struct view_out o;
-	render(m, view_zoneinfo, &o);
-	struct lines l;
-	lines_split(sb_str(&o.text), &l);
+	test_view_render(m, view_zoneinfo, &o);
+	struct test_lines l;
+	test_lines_split(sb_str(&o.text), &l);
 	size_t st[8];
 	size_t nz = zi_zones(&l, st, 8);
 	CHECK_EQ(nz, 5);
@@ -881,11 +823,11 @@ TEST(zoneinfo_i386)
 	}
 	/* Five protection entries; Normal's is read at HighMem's index. */
 	const struct zone *normal = &m->k.node.node_zones[ZONE_NORMAL];
-	CHECK_EQ(field(&o, "Normal.protection.2"), normal->lowmem_reserve[ZONE_HIGHMEM]);
+	CHECK_EQ(test_view_num(&o, "Normal.protection.2"), normal->lowmem_reserve[ZONE_HIGHMEM]);
 	CHECK(view_find(&o, "Normal.protection.4") != NULL);
 	CHECK(view_find(&o, "Normal.protection.5") == NULL);
 	CHECK(view_find(&o, "DMA32.free") == NULL);
-	lines_free(&l);
+	test_lines_free(&l);
 	view_out_free(&o);
 	mm_machine_destroy(m);
 }
@@ -917,7 +859,7 @@ TEST(vmallocinfo_phys_width)
 		if (vm) {
 			vm->phys_addr = 0x1000;
 			struct view_out o;
-			render(m, view_vmallocinfo, &o);
+			test_view_render(m, view_vmallocinfo, &o);
 			const char *text = sb_str(&o.text);
 			if (!strstr(text, cases[i].phys))
 				printf("  %s: no \"%s\" in:\n%s", cases[i].arch, cases[i].phys, text);
@@ -937,11 +879,11 @@ TEST(dmesg_log)
 	if (!m)
 		return;
 	struct view_out o;
-	render(m, view_dmesg, &o);
-	struct lines l;
-	lines_split(sb_str(&o.text), &l);
+	test_view_render(m, view_dmesg, &o);
+	struct test_lines l;
+	test_lines_split(sb_str(&o.text), &l);
 	CHECK(l.n > 3);
-	CHECK_EQ(field(&o, "lines"), l.n);
+	CHECK_EQ(test_view_num(&o, "lines"), l.n);
 	CHECK_STR(sb_str(&o.text), m->k.log.buf);
 	bool memory = false;
 	for (size_t i = 0; i < l.n; i++) {
@@ -958,7 +900,7 @@ TEST(dmesg_log)
 		}
 	}
 	CHECK(memory);
-	lines_free(&l);
+	test_lines_free(&l);
 	view_out_free(&o);
 	mm_machine_destroy(m);
 }
@@ -1058,7 +1000,7 @@ TEST(views_json)
 				 view_zoneinfo, view_dmesg };
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		struct view_out o;
-		render(m, fns[i], &o);
+		test_view_render(m, fns[i], &o);
 		struct strbuf j = STRBUF_INIT;
 		view_to_json(&o, &j);
 		const char *end = json_check_value(sb_str(&j));
@@ -1069,7 +1011,7 @@ TEST(views_json)
 	}
 	/* Nested as the paths say. */
 	struct view_out o;
-	render(m, view_buddyinfo, &o);
+	test_view_render(m, view_buddyinfo, &o);
 	struct strbuf j = STRBUF_INIT;
 	view_to_json(&o, &j);
 	const char *head = "{\n  \"DMA\": {\n    \"0\": 0,\n";

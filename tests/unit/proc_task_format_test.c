@@ -32,39 +32,8 @@
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-struct lines {
-	char **v;
-	size_t n;
-};
-
-static void lines_split(const char *text, struct lines *l)
-{
-	l->v = NULL;
-	l->n = 0;
-	const char *p = text;
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-		l->v[l->n] = malloc(len + 1);
-		memcpy(l->v[l->n], p, len);
-		l->v[l->n][len] = '\0';
-		l->n++;
-		p += len + (nl ? 1 : 0);
-	}
-}
-
-static void lines_free(struct lines *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 /* Run a scenario; its stdout split in lines (a failed run prints stderr). */
-static void run(const char *text, struct lines *out)
+static void run(const char *text, struct test_lines *out)
 {
 	char *out_buf = NULL, *err_buf = NULL;
 	size_t out_len = 0, err_len = 0;
@@ -78,12 +47,12 @@ static void run(const char *text, struct lines *out)
 	if (rc != 0)
 		printf("  scenario failed (%d): %s\n", rc, err_buf ? err_buf : "");
 	CHECK_EQ(rc, 0);
-	lines_split(out_buf, out);
+	test_lines_split(out_buf, out);
 	free(out_buf);
 	free(err_buf);
 }
 
-static bool has_line(const struct lines *l, const char *s)
+static bool has_line(const struct test_lines *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (strcmp(l->v[i], s) == 0)
@@ -100,7 +69,7 @@ static char *padded(const char *head, int n, const char *tail)
 	return sb_detach(&sb);
 }
 
-static void check_padded(const struct lines *l, const char *head, int n, const char *tail)
+static void check_padded(const struct test_lines *l, const char *head, int n, const char *tail)
 {
 	char *want = padded(head, n, tail);
 	CHECK(has_line(l, want));
@@ -119,7 +88,7 @@ static void label_of(const char *s, char *buf, size_t len)
 }
 
 /* The labels of the status view: from "Name:" to "nonvoluntary_ctxt_switches:". */
-static size_t status_labels(const struct lines *l, char labels[][40], size_t max)
+static size_t status_labels(const struct test_lines *l, char labels[][40], size_t max)
 {
 	size_t n = 0;
 	bool in = false;
@@ -162,8 +131,8 @@ static void check_order_against_host(char got[][40], size_t n, const char *path,
 	while ((r = fread(buf, 1, sizeof(buf), f)) > 0)
 		sb_add(&sb, buf, r);
 	fclose(f);
-	struct lines h;
-	lines_split(sb_str(&sb), &h);
+	struct test_lines h;
+	test_lines_split(sb_str(&sb), &h);
 	sb_free(&sb);
 	char (*host)[40] = calloc(h.n + 1, 40);
 	size_t nh = 0;
@@ -209,7 +178,7 @@ static void check_order_against_host(char got[][40], size_t n, const char *path,
 	}
 	CHECK(common >= 10);
 	free(host);
-	lines_free(&h);
+	test_lines_free(&h);
 }
 
 /* ---- maps ---------------------------------------------------------------------- */
@@ -228,7 +197,7 @@ static const char *const scen_basic =
 
 TEST(maps_x86_64_columns)
 {
-	struct lines l;
+	struct test_lines l;
 	run(scen_basic, &l);
 	/* text and data of the program file: name at column 73 (0-based) */
 	check_padded(&l, "00400000-00410000 r-xp 00000000 08:01 12", 33, "/bin/A");
@@ -240,26 +209,26 @@ TEST(maps_x86_64_columns)
 	check_padded(&l, "7ffff7eef000-7ffff7eff000 rw-p 00000000 08:01 13", 25, "/f");
 	CHECK(has_line(&l, "7ffff7eff000-7ffff7fff000 rw-p 00000000 00:00 0 "));
 	check_padded(&l, "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0", 26, "[stack]");
-	lines_free(&l);
+	test_lines_free(&l);
 }
 
 TEST(maps_i386_columns)
 {
-	struct lines l;
+	struct test_lines l;
 	run("machine arch=i386 ram=256M\nspawn A\nshow maps A\n", &l);
 	/* 32-bit pointers: the prefix is padded to 48 columns */
 	check_padded(&l, "08048000-08058000 r-xp 00000000 08:01 12", 9, "/bin/A");
 	check_padded(&l, "08058000-0805c000 rw-p 00010000 08:01 12", 9, "/bin/A");
 	/* stack: "bffdf000-c0000000 rw-p 00000000 00:00 0" is 39: 48 - 39 + 1 */
 	check_padded(&l, "bffdf000-c0000000 rw-p 00000000 00:00 0", 10, "[stack]");
-	lines_free(&l);
+	test_lines_free(&l);
 }
 
 /* An unlinked file keeps its mapping, and d_path says " (deleted)";
  * MAP_HUGETLB maps hugetlbfs's internal file "/anon_hugepage (deleted)". */
 TEST(maps_deleted_and_anon_hugepage)
 {
-	struct lines l;
+	struct test_lines l;
 	run("machine arch=x86_64 ram=128M\n"
 	    "sysctl vm.nr_hugepages=4\n"
 	    "spawn A\n"
@@ -275,7 +244,7 @@ TEST(maps_deleted_and_anon_hugepage)
 	check_padded(&l, "7ffff7a00000-7ffff7e00000 rw-p 00000000 00:00 0", 26,
 		     "/anon_hugepage (deleted)");
 	check_padded(&l, "7ffff7ffd000-7ffff7fff000 rw-p 00000000 08:01 13", 25, "/f (deleted)");
-	lines_free(&l);
+	test_lines_free(&l);
 }
 
 /* ---- smaps --------------------------------------------------------------------- */
@@ -292,7 +261,7 @@ static const char *const smaps_labels[] = {
 
 TEST(smaps_lines)
 {
-	struct lines l;
+	struct test_lines l;
 	run(scen_basic, &l);
 	/* The block of the 1M anonymous mapping with its 64K touched. */
 	size_t at = l.n;
@@ -301,7 +270,7 @@ TEST(smaps_lines)
 			at = i; /* the last one: maps prints it first, smaps after */
 	CHECK(at + NR_SMAPS_LABELS < l.n);
 	if (at + NR_SMAPS_LABELS >= l.n) {
-		lines_free(&l);
+		test_lines_free(&l);
 		return;
 	}
 	char got[NR_SMAPS_LABELS][40];
@@ -327,7 +296,7 @@ TEST(smaps_lines)
 	/* private writable anonymous: VM_ACCOUNT; soft-dirty from mmap (distro
 	 * CONFIG_MEM_SOFT_DIRTY); two letters per flag, each followed by a space */
 	CHECK_STR(l.v[at + 24], "VmFlags: rd wr mr mw me ac sd ");
-	lines_free(&l);
+	test_lines_free(&l);
 }
 
 /* ---- status -------------------------------------------------------------------- */
@@ -349,7 +318,7 @@ static const char *const status_x86_64[] = {
 
 TEST(status_x86_64_lines)
 {
-	struct lines l;
+	struct test_lines l;
 	run(scen_basic, &l);
 	char got[80][40];
 	size_t n = status_labels(&l, got, 80);
@@ -363,12 +332,12 @@ TEST(status_x86_64_lines)
 	CHECK(has_line(&l, "HugetlbPages:\t       0 kB"));
 	CHECK(has_line(&l, "Groups:\t1000 "));
 	CHECK(has_line(&l, "Cpus_allowed:\t1"));
-	lines_free(&l);
+	test_lines_free(&l);
 }
 
 TEST(status_i386_has_no_untag_mask)
 {
-	struct lines l;
+	struct test_lines l;
 	run("machine arch=i386 ram=256M\nspawn A\nshow status A\n", &l);
 	char got[80][40];
 	size_t n = status_labels(&l, got, 80);
@@ -379,14 +348,14 @@ TEST(status_i386_has_no_untag_mask)
 		if (strcmp(status_x86_64[i], "untag_mask") != 0)
 			want[nw++] = status_x86_64[i];
 	check_labels(got, n, want, nw, "status i386");
-	lines_free(&l);
+	test_lines_free(&l);
 }
 
 /* A zombie has no mm, fs or files: no Umask, FDSize 0, and none of
  * task_mem, CoreDumping, THP_enabled, untag_mask. */
 TEST(status_zombie)
 {
-	struct lines l;
+	struct test_lines l;
 	run("machine arch=x86_64 ram=128M\nspawn P\nfork P C\nexit C\nshow status C\n", &l);
 	char got[80][40];
 	size_t n = status_labels(&l, got, 80);
@@ -405,13 +374,13 @@ TEST(status_zombie)
 	check_labels(got, n, want, nw, "status zombie");
 	CHECK(has_line(&l, "State:\tZ (zombie)"));
 	CHECK(has_line(&l, "FDSize:\t0"));
-	lines_free(&l);
+	test_lines_free(&l);
 }
 
 /* HugetlbPages is mm->hugetlb_usage: the huge pages this mm maps. */
 TEST(status_hugetlb_pages)
 {
-	struct lines l;
+	struct test_lines l;
 	run("machine arch=x86_64 ram=128M\n"
 	    "sysctl vm.nr_hugepages=4\n"
 	    "spawn A\n"
@@ -420,7 +389,7 @@ TEST(status_hugetlb_pages)
 	    "show status A\n",
 	    &l);
 	CHECK(has_line(&l, "HugetlbPages:\t    2048 kB"));
-	lines_free(&l);
+	test_lines_free(&l);
 }
 
 /* Cpus_allowed is %*pb over nr_cpu_ids bits: 32-bit hex chunks joined by
@@ -441,11 +410,11 @@ TEST(status_cpus_allowed_bitmap)
 		char text[128];
 		snprintf(text, sizeof(text), "machine arch=x86_64 ram=256M cpus=%u\nspawn A\nshow status A\n",
 			 cases[i].cpus);
-		struct lines l;
+		struct test_lines l;
 		run(text, &l);
 		CHECK(has_line(&l, cases[i].mask));
 		CHECK(has_line(&l, cases[i].list));
-		lines_free(&l);
+		test_lines_free(&l);
 	}
 }
 

@@ -12,6 +12,7 @@
 #include "mm/memory.h"
 #include "mm/rmap.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 #define K4 0x1000ULL
@@ -20,56 +21,29 @@
 
 static struct mm_machine *boot(void)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	cfg.debug_checks = 1;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot: %s\n", err);
-	return m;
+	return test_try_boot(NULL, 0, 0, 1);
 }
 
 static struct task_struct *spawn(struct mm_machine *m, const char *name)
 {
-	struct exe_spec spec;
-	struct task_struct *t = NULL;
-	char err[256] = "";
-	exe_spec_default(&m->k, &spec);
-	if (task_spawn(&m->k, name, &spec, 0, &t, err, sizeof(err)))
-		printf("  spawn %s: %s\n", name, err);
-	return t;
+	return test_spawn(m, name, 0);
 }
 
 static struct task_struct *fork_of(struct mm_machine *m, struct task_struct *p, const char *name)
 {
-	struct task_struct *t = NULL;
-	char err[256] = "";
-	if (task_fork(&m->k, p, name, false, &t, err, sizeof(err)))
-		printf("  fork %s: %s\n", name, err);
-	return t;
+	return test_fork(m, p, name, false);
 }
 
 static int rw(struct mm_machine *m, struct task_struct *t, mm_va_t va, void *buf, size_t len,
 	      enum access_op op)
 {
-	struct access_stats st = { 0 };
-	return task_access(&m->k, t, va, buf, len, op, NULL, &st);
+	return test_access(m, t, va, buf, len, op, NULL);
 }
 
 static struct page *page_at(struct task_struct *t, mm_va_t va)
 {
-	mm_pa_t e;
-	unsigned level;
-	if (!user_pte_lookup(t->mm, va, &level, &e))
-		return NULL;
-	mm_pte_t pte = pte_read(t->mm->k, e);
+	mm_pte_t pte = test_pte(t, va);
 	return pte ? pfn_to_page(t->mm->k, arch_pte_pfn(t->mm->k->arch, pte)) : NULL;
-}
-
-static bool checks_ok(struct mm_machine *m)
-{
-	return mm_check_invariants(&m->k) && mm_check_vm_full(&m->k);
 }
 
 /* Record where a walk found the page. */
@@ -126,7 +100,7 @@ TEST(anon_page_found_in_parent_and_child)
 	memset(&s, 0, sizeof(s));
 	rmap_walk(k, copy, record, &s);
 	CHECK(s.n == 1 && s.mm[0] == b->mm);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -173,7 +147,7 @@ TEST(anon_vma_lifetimes)
 	task_exit(k, a);
 	CHECK_EQ(rmap_nr_anon_vmas(k), av0);
 	CHECK_EQ(rmap_nr_avcs(k), avc0);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -215,7 +189,7 @@ TEST(split_merge_and_mremap_keep_the_map)
 	char got = 0;
 	CHECK_EQ(rw(m, a, (mm_va_t)q + 2 * K4, &got, 1, ACCESS_READ), 0);
 	CHECK_EQ(got, 'q');
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -251,7 +225,7 @@ TEST(file_and_shared_pages)
 	CHECK(page_is_shared_anon(sp));
 	CHECK_EQ(page_mapped_count(k, sp), 2);
 	CHECK_EQ(shmem_nr_pages(page_anon_vma(sp)), 1);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }
@@ -297,7 +271,7 @@ TEST(page_referenced_clears_young_without_a_flush)
 	flags = 0;
 	page_referenced(k, page_at(a, p), &flags);
 	CHECK(flags & VM_LOCKED);
-	CHECK(checks_ok(m));
+	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
 }

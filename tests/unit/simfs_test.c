@@ -17,20 +17,14 @@
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 static char tmpdir[256];
 
 static struct mm_machine *boot(void)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	cfg.debug_checks = 1;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot: %s\n", err);
-	return m;
+	return test_try_boot(NULL, 0, 0, 1);
 }
 
 static void host_path(char *buf, size_t len, const char *name)

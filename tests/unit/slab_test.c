@@ -18,36 +18,8 @@
 #include "mm/slab.h"
 #include "proc/view.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
-
-static struct mm_machine *boot(unsigned cpus, const char *slub_debug)
-{
-	struct mm_machine_config cfg;
-	char err[256] = "";
-	mm_machine_config_default(&cfg);
-	cfg.nr_cpus = cpus;
-	snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), "%s", slub_debug);
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m) {
-		printf("  boot failed: %s\n", err);
-		exit(1);
-	}
-	/* Until machine boot does it: the slab comes up after the buddy. */
-	if (m->k.slab && strcmp(m->k.slub_debug, slub_debug) != 0)
-		kmem_cache_fini(&m->k);
-	if (!m->k.slab) {
-		snprintf(m->k.slub_debug, sizeof(m->k.slub_debug), "%s", slub_debug);
-		if (kmem_cache_init(&m->k))
-			exit(1);
-	}
-	return m;
-}
-
-static void shutdown(struct mm_machine *m)
-{
-	kmem_cache_fini(&m->k);
-	mm_machine_destroy(m);
-}
 
 static int64_t slabinfo_field(struct mm_machine *m, const char *path)
 {
@@ -73,7 +45,7 @@ static const char *class_name(struct mm_machine *m, size_t size, gfp_t gfp)
 /* kmalloc_index at every boundary. */
 TEST(kmalloc_classes)
 {
-	struct mm_machine *m = boot(1, "");
+	struct mm_machine *m = test_boot_slab(1, "");
 	CHECK_EQ(kmalloc_index(0), 0);
 	CHECK_EQ(kmalloc_index(1), 3);
 	CHECK_EQ(kmalloc_index(8), 3);     /* <= 8: kmalloc-8 */
@@ -119,13 +91,13 @@ TEST(kmalloc_classes)
 	CHECK_EQ(kfree(k, ZERO_SIZE_PTR), 0);
 	CHECK_EQ(kfree(k, 0), 0);
 	CHECK_EQ(kfree(k, a), 0);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* Objects per slab and order, 1 CPU (min_objects 8). */
 TEST(layout_one_cpu)
 {
-	struct mm_machine *m = boot(1, "");
+	struct mm_machine *m = test_boot_slab(1, "");
 	struct mm_kernel *k = &m->k;
 	struct kmem_cache *s;
 
@@ -206,13 +178,13 @@ TEST(layout_one_cpu)
 	CHECK(kmem_cache_create(k, "zero", 0, 0, 0, NULL) == NULL);
 	CHECK(kmem_cache_create(k, "align3", 64, 3, 0, NULL) == NULL);
 	CHECK(kmem_cache_create(k, "huge", 64u << 20, 0, 0, NULL) == NULL);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* With 2 CPUs min_objects is 12: the layouts this host's /proc/slabinfo shows. */
 TEST(layout_two_cpus)
 {
-	struct mm_machine *m = boot(2, "");
+	struct mm_machine *m = test_boot_slab(2, "");
 	struct mm_kernel *k = &m->k;
 	/* kmalloc-1k: 12*1024 = 12288 -> order 2, 16 objects. */
 	CHECK_EQ(kmem_cache_find(k, "kmalloc-1k")->order, 2);
@@ -245,13 +217,13 @@ TEST(layout_two_cpus)
 	s = kmem_named_cache(k, KMEM_MM_STRUCT);
 	CHECK_EQ(s->order, 3);
 	CHECK_EQ(s->objects, 20);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* Objects are direct-map VAs in slab pages; kfree finds the cache. */
 TEST(objects_and_pages)
 {
-	struct mm_machine *m = boot(1, "");
+	struct mm_machine *m = test_boot_slab(1, "");
 	struct mm_kernel *k = &m->k;
 	struct kmem_cache *s128 = kmem_cache_create(k, "t128", 128, 0, 0, NULL);
 	mm_va_t a = kmem_cache_alloc(k, s128, GFP_KERNEL), b = kmem_cache_alloc(k, s128, GFP_KERNEL);
@@ -286,14 +258,14 @@ TEST(objects_and_pages)
 	kfree(k, z);
 	CHECK(kmem_cache_validate(k, s1k));
 	CHECK(kmem_cache_validate(k, s128));
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* The partial lists, with a 96-byte cache: 42 objects per slab,
  * min_partial 5, cpu_partial_slabs 6, one CPU. */
 TEST(partial_lists)
 {
-	struct mm_machine *m = boot(1, "");
+	struct mm_machine *m = test_boot_slab(1, "");
 	struct mm_kernel *k = &m->k;
 	struct kmem_cache *s = kmem_cache_create(k, "t96", 96, 0, 0, NULL);
 	struct slabinfo si;
@@ -368,13 +340,13 @@ TEST(partial_lists)
 	CHECK_EQ(kmem_cache_destroy(k, s), 0);
 	CHECK(kmem_cache_find(k, "t96") == NULL);
 	CHECK_EQ(k->nr_slab_unreclaimable, slab_pages_before);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* Objects freed by another CPU go to their slab, not that CPU's freelist. */
 TEST(remote_free)
 {
-	struct mm_machine *m = boot(2, "");
+	struct mm_machine *m = test_boot_slab(2, "");
 	struct mm_kernel *k = &m->k;
 	struct kmem_cache *s = kmem_cache_create(k, "r64", 64, 0, 0, NULL);
 	slab_set_cpu(k, 0);
@@ -396,13 +368,13 @@ TEST(remote_free)
 	CHECK(kmem_cache_validate(k, s));
 	CHECK_EQ(s->nr_allocated, 0);
 	slab_set_cpu(k, 0);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* kmalloc above 8K: compound pages from the buddy, SUnreclaim, kfree. */
 TEST(kmalloc_large)
 {
-	struct mm_machine *m = boot(1, "");
+	struct mm_machine *m = test_boot_slab(1, "");
 	struct mm_kernel *k = &m->k;
 	drain_all_pages(k);
 	uint64_t free0 = global_free_pages(k), unrecl0 = k->nr_slab_unreclaimable;
@@ -434,12 +406,12 @@ TEST(kmalloc_large)
 	CHECK_EQ(((uint8_t *)kmem_host(k, z))[99999], 0);
 	kfree(k, z);
 	CHECK_EQ(kmalloc(k, (4u << 20) + 1, GFP_KERNEL), 0); /* > MAX_PAGE_ORDER */
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(krealloc_kcalloc)
 {
-	struct mm_machine *m = boot(1, "");
+	struct mm_machine *m = test_boot_slab(1, "");
 	struct mm_kernel *k = &m->k;
 	mm_va_t a = kmalloc(k, 40, GFP_KERNEL); /* kmalloc-64 */
 	memcpy(kmem_host(k, a), "0123456789", 10);
@@ -467,13 +439,13 @@ TEST(krealloc_kcalloc)
 	CHECK_EQ(ksize(k, e), 512);
 	CHECK_EQ(((uint8_t *)kmem_host(k, e))[299], 0);
 	kfree(k, e);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* Without debugging, the cheap checks still hold the allocator together. */
 TEST(nodebug_misuse)
 {
-	struct mm_machine *m = boot(1, "");
+	struct mm_machine *m = test_boot_slab(1, "");
 	struct mm_kernel *k = &m->k;
 	struct kmem_cache *s = kmem_cache_find(k, "kmalloc-64");
 	uint64_t errors = s->nr_errors;
@@ -502,13 +474,13 @@ TEST(nodebug_misuse)
 	kfree(k, b);
 	kfree(k, c);
 	CHECK(kmem_cache_validate(k, s));
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* The slabinfo view: header, line format, newest first, fields. */
 TEST(slabinfo_view)
 {
-	struct mm_machine *m = boot(1, "");
+	struct mm_machine *m = test_boot_slab(1, "");
 	struct mm_kernel *k = &m->k;
 	kmem_cache_create(k, "newest", 700, 0, SLAB_HWCACHE_ALIGN, NULL);
 	mm_va_t o = kmem_cache_alloc(k, kmem_cache_find(k, "newest"), GFP_KERNEL);
@@ -542,13 +514,13 @@ TEST(slabinfo_view)
 	/* Every cache has an object in kmem_cache: active_objs counts them. */
 	CHECK(slabinfo_field(m, "kmem_cache.inuse") == (int64_t)k->slab->nr_caches);
 	kmem_cache_free(k, kmem_cache_find(k, "newest"), o);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* Two machines in one process: their caches never meet. */
 TEST(two_machines)
 {
-	struct mm_machine *a = boot(1, ""), *b = boot(2, "");
+	struct mm_machine *a = test_boot_slab(1, ""), *b = test_boot_slab(2, "");
 	struct kmem_cache *sa = kmem_cache_find(&a->k, "kmalloc-64");
 	struct kmem_cache *sb = kmem_cache_find(&b->k, "kmalloc-64");
 	CHECK(sa != sb);
@@ -561,8 +533,8 @@ TEST(two_machines)
 	kmem_cache_create(&a->k, "only_in_a", 32, 0, 0, NULL);
 	CHECK(kmem_cache_find(&b->k, "only_in_a") == NULL);
 	kfree(&a->k, x);
-	shutdown(a);
-	shutdown(b);
+	test_shutdown(a);
+	test_shutdown(b);
 }
 
 /* i386: 4-byte free pointers, slabs in lowmem. */
@@ -591,7 +563,7 @@ TEST(i386_lowmem)
 	CHECK(l != 0 && __pa(k, l) < 896 * MM_MB);
 	CHECK(strstr(k->log.buf, "Unexpected gfp") != NULL);
 	kfree(k, l);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* The toy arch has no kernel address space, so no slab allocator. */
@@ -615,7 +587,7 @@ TEST(toy_has_none)
 	view_out_init(&o);
 	CHECK_EQ(view_slabinfo(m, 0, NULL, &o, err, sizeof(err)), -1);
 	view_out_free(&o);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* A deterministic random mix: first only correct use (every invariant must
@@ -686,21 +658,21 @@ static void random_ops(struct mm_machine *m, unsigned nops, bool misuse)
 
 TEST(random_use)
 {
-	struct mm_machine *m = boot(2, "");
+	struct mm_machine *m = test_boot_slab(2, "");
 	rng_state = 1;
 	random_ops(m, 200000, false);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(random_misuse)
 {
 	const char *modes[] = { "", "FZPU", "ZP", "U" };
 	for (size_t i = 0; i < MM_ARRAY_SIZE(modes); i++) {
-		struct mm_machine *m = boot(2, modes[i]);
+		struct mm_machine *m = test_boot_slab(2, modes[i]);
 		rng_state = 7 + i;
 		random_ops(m, 50000, true);
 		CHECK(m->k.slab->nr_errors > 0);
-		shutdown(m);
+		test_shutdown(m);
 	}
 }
 

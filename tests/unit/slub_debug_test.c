@@ -22,33 +22,12 @@
 #include "mm/slab.h"
 #include "proc/view.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 static struct mm_machine *boot(const char *slub_debug)
 {
-	struct mm_machine_config cfg;
-	char err[256] = "";
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.slub_debug, sizeof(cfg.slub_debug), "%s", slub_debug);
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m) {
-		printf("  boot failed: %s\n", err);
-		exit(1);
-	}
-	if (m->k.slab && strcmp(m->k.slub_debug, slub_debug) != 0)
-		kmem_cache_fini(&m->k); /* boot did not pass slub_debug on: redo */
-	if (!m->k.slab) {
-		snprintf(m->k.slub_debug, sizeof(m->k.slub_debug), "%s", slub_debug);
-		if (kmem_cache_init(&m->k))
-			exit(1);
-	}
-	return m;
-}
-
-static void shutdown(struct mm_machine *m)
-{
-	kmem_cache_fini(&m->k);
-	mm_machine_destroy(m);
+	return test_boot_slab(0, slub_debug);
 }
 
 static unsigned count(struct mm_machine *m, const char *what)
@@ -115,7 +94,7 @@ TEST(layout_and_poison)
 	CHECK_EQ(kfree(k, z), 0);
 	CHECK_EQ(s->nr_errors, 0);
 	CHECK(!logged(m, "BUG "));
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* One byte past a kmalloc-64 object: the right red zone. */
@@ -171,7 +150,7 @@ TEST(right_redzone_once)
 	CHECK(logged(m, "BUG kmalloc-64 (Tainted: G    B             ): Left Redzone overwritten"));
 	CHECK_EQ(count(m, "Left Redzone overwritten"), 1);
 	CHECK_EQ(kfree(k, b), 0);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* Past the 50 bytes asked for but inside kmalloc-64: the kmalloc red zone. */
@@ -197,7 +176,7 @@ TEST(kmalloc_redzone_once)
 	bytes(m, b)[60] = 1;
 	CHECK_EQ(kfree(k, b), 0);
 	CHECK_EQ(count(m, "Redzone overwritten"), 1);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* A double free: found on the slab's freelist. */
@@ -233,7 +212,7 @@ TEST(double_free_once)
 	CHECK_EQ(kfree(k, e), -EINVAL);
 	CHECK(logged(m, "BUG df2 (Tainted: G    B             ): Slab has 0 allocated objects but 1 are to be freed"));
 	kfree(k, d);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* A write after free: the poison is checked when the object comes back. */
@@ -275,7 +254,7 @@ TEST(use_after_free_once)
 	kmem_cache_shrink(k, t);
 	CHECK_EQ(count(m, "End Poison overwritten"), 1);
 	CHECK_EQ(t->node.nr_slabs, 0);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(bad_pointers)
@@ -308,7 +287,7 @@ TEST(bad_pointers)
 	CHECK_EQ(kmem_cache_free(k, c32, a), 0);
 	CHECK(logged(m, "kmem_cache_free: Wrong slab cache. kmalloc-32 but object is from kmalloc-64"));
 	CHECK_EQ(kmem_cache_find(k, "kmalloc-64")->nr_allocated, live64);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* Padding after the last slot, and padding inside a slot. */
@@ -342,7 +321,7 @@ TEST(padding_once)
 	kmem_cache_free(k, s, a);
 	kmem_cache_free(k, s, c);
 	CHECK_EQ(s->nr_errors, 2);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* kmem_cache_destroy with objects left; exact counts of debug caches. */
@@ -376,7 +355,7 @@ TEST(destroy_and_counts)
 		CHECK_EQ(kmem_cache_free(k, s, o[i]), 0);
 	CHECK_EQ(kmem_cache_destroy(k, s), 0);
 	CHECK(kmem_cache_find(k, "leaky") == NULL);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(slub_debug_option)
@@ -400,21 +379,21 @@ TEST(slub_debug_option)
 	CHECK_EQ(kmem_cache_find(k, "kmalloc-640") == NULL, 1);
 	CHECK_EQ(kmem_cache_find(k, "kmalloc-32")->flags & SLAB_DEBUG_FLAGS, 0);
 	CHECK_EQ(kmem_cache_find(k, "dma-kmalloc-64")->flags & SLAB_DEBUG_FLAGS, 0);
-	shutdown(m);
+	test_shutdown(m);
 
 	m = boot("FZ;P,dentry");
 	k = &m->k;
 	CHECK_EQ(kmem_named_cache(k, KMEM_DENTRY)->flags & SLAB_DEBUG_FLAGS, SLAB_POISON);
 	CHECK_EQ(kmem_cache_find(k, "kmalloc-64")->flags & SLAB_DEBUG_FLAGS,
 		 SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE);
-	shutdown(m);
+	test_shutdown(m);
 
 	/* Globs: "kmalloc-*" matches every kmalloc-N cache. */
 	m = boot("Z,kmalloc-*");
 	k = &m->k;
 	CHECK(kmem_cache_find(k, "kmalloc-8k")->flags & SLAB_RED_ZONE);
 	CHECK(!(kmem_cache_find(k, "dma-kmalloc-8")->flags & SLAB_RED_ZONE));
-	shutdown(m);
+	test_shutdown(m);
 }
 
 int main(void)

@@ -19,6 +19,7 @@
 #include "mm/internal.h"
 #include "mm/memory.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 #define M2 0x200000ULL
@@ -28,32 +29,12 @@
 
 static struct mm_machine *boot(void)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	cfg.debug_checks = 1;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot: %s\n", err);
-	return m;
+	return test_try_boot(NULL, 0, 0, 1);
 }
 
 static struct task_struct *spawn(struct mm_machine *m, const char *name)
 {
-	struct exe_spec spec;
-	struct task_struct *t = NULL;
-	char err[256] = "";
-	exe_spec_default(&m->k, &spec);
-	if (task_spawn(&m->k, name, &spec, 0, &t, err, sizeof(err)))
-		printf("  spawn %s: %s\n", name, err);
-	return t;
-}
-
-static int uacc(struct mm_machine *m, struct task_struct *t, mm_va_t va, void *buf, size_t n,
-		  enum access_op op, struct access_stats *st)
-{
-	struct access_stats dummy = { 0 };
-	return task_access(&m->k, t, va, buf, n, op, NULL, st ? st : &dummy);
+	return test_spawn(m, name, 0);
 }
 
 static unsigned leaf_level(struct task_struct *t, mm_va_t va)
@@ -91,7 +72,7 @@ TEST(aligned_fault_maps_pmd)
 	if (!t)
 		goto out;
 	uint64_t rss0 = get_mm_rss(t->mm);
-	CHECK_EQ(uacc(m, t, a + 3 * K4, "thp", 3, ACCESS_WRITE, NULL), 0);
+	CHECK_EQ(test_access(m, t, a + 3 * K4, "thp", 3, ACCESS_WRITE, NULL), 0);
 	CHECK_EQ(get_mm_rss(t->mm) - rss0, 512);
 	CHECK_EQ(k->vm.item[VM_thp_fault_alloc], 1);
 	CHECK_EQ(k->vm.item[VM_nr_anon_transparent_hugepages], 512);
@@ -106,7 +87,7 @@ TEST(aligned_fault_maps_pmd)
 	CHECK_EQ(st.walks, 0);
 	CHECK_EQ(st.faults, 0);
 	char buf[4] = "";
-	uacc(m, t, a + 3 * K4, buf, 3, ACCESS_READ, NULL);
+	test_access(m, t, a + 3 * K4, buf, 3, ACCESS_READ, NULL);
 	CHECK_STR(buf, "thp");
 	CHECK(mm_check_vm_full(k));
 	/* A whole munmap frees it and its deposited table. */
@@ -131,7 +112,7 @@ TEST(partial_munmap_splits)
 	if (!t)
 		goto out;
 	uint64_t rss0 = get_mm_rss(t->mm);
-	uacc(m, t, a + 8 * K4, "keep", 4, ACCESS_WRITE, NULL);
+	test_access(m, t, a + 8 * K4, "keep", 4, ACCESS_WRITE, NULL);
 	CHECK_EQ(vm_munmap(t->mm, a + MM_MB, K4), 0);
 	CHECK_EQ(k->vm.item[VM_thp_split_pmd], 1);
 	CHECK_EQ(k->vm.item[VM_thp_split_page], 1);
@@ -140,7 +121,7 @@ TEST(partial_munmap_splits)
 	CHECK_EQ(leaf_level(t, a), k->arch->nr_levels - 1);
 	CHECK_EQ(leaf_level(t, a + MM_MB), 99);
 	char buf[5] = "";
-	uacc(m, t, a + 8 * K4, buf, 4, ACCESS_READ, NULL);
+	test_access(m, t, a + 8 * K4, buf, 4, ACCESS_READ, NULL);
 	CHECK_STR(buf, "keep");
 	CHECK(mm_check_vm_full(k));
 out:
@@ -158,8 +139,8 @@ TEST(partial_mprotect_and_dontneed_split)
 	if (!t)
 		goto out;
 	uint64_t rss0 = get_mm_rss(t->mm);
-	uacc(m, t, a, "x", 1, ACCESS_WRITE, NULL);
-	uacc(m, t, a + M2, "y", 1, ACCESS_WRITE, NULL);
+	test_access(m, t, a, "x", 1, ACCESS_WRITE, NULL);
+	test_access(m, t, a + M2, "y", 1, ACCESS_WRITE, NULL);
 	CHECK_EQ(k->vm.item[VM_thp_fault_alloc], 2);
 	CHECK_EQ(do_mprotect(t->mm, a, 64 * 1024, PROT_READ), 0);
 	CHECK_EQ(k->vm.item[VM_thp_split_pmd], 1);
@@ -194,7 +175,7 @@ TEST(fallback_without_order9_block)
 	}
 	CHECK(n > 0 && n < 128);
 	uint64_t rss0 = get_mm_rss(t->mm);
-	CHECK_EQ(uacc(m, t, a, "4k", 2, ACCESS_WRITE, NULL), 0);
+	CHECK_EQ(test_access(m, t, a, "4k", 2, ACCESS_WRITE, NULL), 0);
 	CHECK_EQ(k->vm.item[VM_thp_fault_fallback], 1);
 	CHECK_EQ(k->vm.item[VM_thp_fault_alloc], 0);
 	CHECK_EQ(get_mm_rss(t->mm) - rss0, 1);
@@ -203,7 +184,7 @@ TEST(fallback_without_order9_block)
 	 * without trying (no second fallback), even with blocks free again. */
 	while (n)
 		__free_pages(k, held[--n], 9);
-	uacc(m, t, a + K4, "b", 1, ACCESS_WRITE, NULL);
+	test_access(m, t, a + K4, "b", 1, ACCESS_WRITE, NULL);
 	CHECK_EQ(k->vm.item[VM_thp_fault_fallback], 1);
 	CHECK_EQ(get_mm_rss(t->mm) - rss0, 2);
 	CHECK(mm_check_vm_full(k));
@@ -225,16 +206,16 @@ TEST(modes)
 		goto out;
 	int64_t a = vm_mmap(t->mm, 0, 4 * MM_MB, RW, PRIV_ANON, NULL, 0);
 	/* madvise mode: only after MADV_HUGEPAGE. */
-	uacc(m, t, (mm_va_t)a, "x", 1, ACCESS_WRITE, NULL);
+	test_access(m, t, (mm_va_t)a, "x", 1, ACCESS_WRITE, NULL);
 	CHECK_EQ(k->vm.item[VM_thp_fault_alloc], 0);
 	CHECK_EQ(do_madvise(t->mm, (mm_va_t)a + M2, M2, MADV_HUGEPAGE), 0);
-	uacc(m, t, (mm_va_t)a + M2, "y", 1, ACCESS_WRITE, NULL);
+	test_access(m, t, (mm_va_t)a + M2, "y", 1, ACCESS_WRITE, NULL);
 	CHECK_EQ(k->vm.item[VM_thp_fault_alloc], 1);
 	/* never, and MADV_NOHUGEPAGE under always. */
 	mm_sysctl_set_str(k, "transparent_hugepage", "always", err, sizeof(err));
 	int64_t b = vm_mmap(t->mm, 0, 2 * MM_MB, RW, PRIV_ANON, NULL, 0);
 	CHECK_EQ(do_madvise(t->mm, (mm_va_t)b, M2, MADV_NOHUGEPAGE), 0);
-	uacc(m, t, (mm_va_t)b, "z", 1, ACCESS_WRITE, NULL);
+	test_access(m, t, (mm_va_t)b, "z", 1, ACCESS_WRITE, NULL);
 	CHECK_EQ(k->vm.item[VM_thp_fault_alloc], 1);
 	CHECK(mm_check_vm_full(k));
 out:
@@ -251,7 +232,7 @@ TEST(fork_then_cow)
 	struct task_struct *t = setup(m, &a), *c = NULL;
 	if (!t)
 		goto out;
-	uacc(m, t, a, "parent", 6, ACCESS_WRITE, NULL);
+	test_access(m, t, a, "parent", 6, ACCESS_WRITE, NULL);
 	char err[128];
 	CHECK_EQ(task_fork(k, t, "B", false, &c, err, sizeof(err)), 0);
 	if (!c)
@@ -260,11 +241,11 @@ TEST(fork_then_cow)
 	 * its 512 pages copy-on-write. */
 	CHECK_EQ(k->vm.item[VM_thp_split_pmd], 1);
 	CHECK(mm_check_vm_full(k));
-	CHECK_EQ(uacc(m, c, a, "child!", 6, ACCESS_WRITE, NULL), 0);
+	CHECK_EQ(test_access(m, c, a, "child!", 6, ACCESS_WRITE, NULL), 0);
 	char buf[7] = "";
-	uacc(m, t, a, buf, 6, ACCESS_READ, NULL);
+	test_access(m, t, a, buf, 6, ACCESS_READ, NULL);
 	CHECK_STR(buf, "parent");
-	uacc(m, c, a, buf, 6, ACCESS_READ, NULL);
+	test_access(m, c, a, buf, 6, ACCESS_READ, NULL);
 	CHECK_STR(buf, "child!");
 	CHECK(mm_check_vm_full(k));
 out:

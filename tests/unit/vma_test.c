@@ -22,6 +22,7 @@
 #include "mm/slab.h"
 #include "proc/view.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 #define K4 0x1000ULL
@@ -33,16 +34,9 @@
 
 static struct mm_machine *boot(const char *arch, int debug)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
-	cfg.debug_checks = debug;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m) {
-		printf("  boot %s: %s\n", arch, err);
+	struct mm_machine *m = test_try_boot(arch, 0, 0, debug);
+	if (!m)
 		return NULL;
-	}
 	/* Until the boot sequence does these: the slab after the buddy, then
 	 * the address-space tunables. */
 	if (!m->k.slab && !m->k.arch->is_toy && kmem_cache_init(&m->k) != 0)
@@ -50,12 +44,6 @@ static struct mm_machine *boot(const char *arch, int debug)
 	if (!m->k.mmlist.next)
 		mmap_init(&m->k);
 	return m;
-}
-
-static void shutdown(struct mm_machine *m)
-{
-	kmem_cache_fini(&m->k);
-	mm_machine_destroy(m);
 }
 
 /* A check that prints the address space when it fails. */
@@ -116,7 +104,7 @@ TEST(layout_x86_64)
 	CHECK(vc && vc->nr_allocated == before + 1);
 	mm_free(mm);
 	CHECK(vc && vc->nr_allocated == before);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(topdown_placement)
@@ -156,7 +144,7 @@ TEST(topdown_placement)
 	CHECK_EQ(mm->map_count, 5);
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(hints)
@@ -187,7 +175,7 @@ TEST(hints)
 		    0x7fff00000000ULL - MM_MB - 4096);
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(mmap_errors)
@@ -218,7 +206,7 @@ TEST(mmap_errors)
 	CHECK_EQ(mm->map_count, 1); /* the last mapping merged below the first */
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(map_fixed_over_middle)
@@ -251,7 +239,7 @@ TEST(map_fixed_over_middle)
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
 	CHECK_EQ(m->k.vm_committed_as, 0);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(mprotect_split_merge)
@@ -295,7 +283,7 @@ TEST(mprotect_split_merge)
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
 	CHECK_EQ(m->k.vm_committed_as, 0);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(munmap_across)
@@ -332,7 +320,7 @@ TEST(munmap_across)
 	CHECK_EQ(m->k.vm_committed_as, 0);
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(brk_grow_shrink)
@@ -373,7 +361,7 @@ TEST(brk_grow_shrink)
 	CHECK_EQ(mm->map_count, 1);
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(maps_format)
@@ -405,7 +393,7 @@ TEST(maps_format)
 	CHECK(f && (uint64_t)f->num == 0x7ffff7ffe000ULL);
 	view_out_free(&out);
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(max_map_count)
@@ -437,7 +425,7 @@ TEST(max_map_count)
 	CHECK_EQ(mm->map_count, 11);
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(overcommit)
@@ -490,7 +478,7 @@ TEST(overcommit)
 	CHECK_EQ(vm_memory_committed(k), 1);
 	mm_free(mm);
 	CHECK_EQ(vm_memory_committed(k), 0);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(madvise_mlock_flags)
@@ -546,7 +534,7 @@ TEST(madvise_mlock_flags)
 	CHECK_EQ(mm->locked_vm, 4);
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(mremap_grow_move)
@@ -589,7 +577,7 @@ TEST(mremap_grow_move)
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
 	CHECK_EQ(m->k.vm_committed_as, 0);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 /* Map one zeroed anonymous page at va by hand, as the fault handler will:
@@ -691,7 +679,7 @@ TEST(page_tables)
 	CHECK(mm_check_rss(mm));
 	mm_free(mm);
 	CHECK_EQ(k->nr_pagetable_pages, tables0);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(madvise_free_marks)
@@ -720,7 +708,7 @@ TEST(madvise_free_marks)
 	int64_t s = map(mm, 0, K4, RW, MAP_SHARED | MAP_ANONYMOUS);
 	CHECK_EQ(do_madvise(mm, (mm_va_t)s, K4, MADV_FREE), -EINVAL);
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(find_vma_60000)
@@ -770,7 +758,7 @@ TEST(find_vma_60000)
 	printf("  60,000 VMAs: %.1f ms for mmap, lookups, munmap and checks\n",
 	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / 1e6);
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(legacy_layout)
@@ -784,7 +772,7 @@ TEST(legacy_layout)
 	CHECK_EQ(map(mm, 0, K4, RW, PRIV_ANON), 0x2aaaaaaab000ULL);
 	CHECK_EQ(map(mm, 0, K4, PROT_READ, PRIV_ANON), 0x2aaaaaaac000ULL);
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(i386_layout)
@@ -795,7 +783,7 @@ TEST(i386_layout)
 	struct mm_struct *mm = mm_alloc(&m->k);
 	CHECK(mm != NULL);
 	if (!mm) {
-		shutdown(m);
+		test_shutdown(m);
 		return;
 	}
 	/* 3G/1G split: mmap_base = 0xc0000000 - 128M = 0xb8000000. */
@@ -810,7 +798,7 @@ TEST(i386_layout)
 	CHECK_EQ(pte_read(&m->k, mm->pgd_pa + 768 * 4), pte_read(&m->k, m->k.kernel_pgd_pa + 768 * 4));
 	CHECK(vma_validate_mm(mm));
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 TEST(toy_layout)
@@ -822,7 +810,7 @@ TEST(toy_layout)
 	CHECK(mm != NULL);
 	if (!mm) {
 		printf("  mm_alloc: %s\n", m->k.last_error);
-		shutdown(m);
+		test_shutdown(m);
 		return;
 	}
 	/* va_bits 14: task_size 16384. Stack rlimit task_size/8 = 2048 plus a
@@ -844,7 +832,7 @@ TEST(toy_layout)
 	 * still lies in it: the table stays until exit. */
 	CHECK_EQ(m->k.nr_pagetable_pages, tables + 1);
 	mm_free(mm);
-	shutdown(m);
+	test_shutdown(m);
 }
 
 int main(void)

@@ -23,6 +23,7 @@
 
 #include "mm/internal.h"
 #include "sim/machine.h"
+#include "fixtures.h"
 #include "test.h"
 
 #define MB (1024ULL * 1024)
@@ -30,16 +31,7 @@
 
 static struct mm_machine *boot(const char *arch, uint64_t ram, unsigned cpus)
 {
-	struct mm_machine_config cfg;
-	char err[256];
-	mm_machine_config_default(&cfg);
-	snprintf(cfg.arch, sizeof(cfg.arch), "%s", arch);
-	cfg.ram_bytes = ram;
-	cfg.nr_cpus = cpus;
-	struct mm_machine *m = mm_machine_create(&cfg, err, sizeof(err));
-	if (!m)
-		printf("  boot %s failed: %s\n", arch, err);
-	return m;
+	return test_try_boot(arch, ram, cpus, -1);
 }
 
 /* Pretend the zones manage these many pages and recompute everything as

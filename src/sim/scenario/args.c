@@ -214,6 +214,43 @@ out:
 	return idx;
 }
 
+int scn_key_gfp(struct scn_ctx *c, gfp_t *gfp)
+{
+	const struct scn_arg *a = scn_opt_key(c, "gfp");
+	if (!a)
+		return 0;
+	struct strbuf sb = STRBUF_INIT;
+	const char *bad = NULL;
+	int bad_len = 0, rc = scn_arg_text(c, a, &sb);
+	if (!rc && gfp_parse(sb_str(&sb), gfp, &bad, &bad_len)) {
+		size_t at = a->val_off + (a->quoted ? 1 : 0);
+		/* The offset into the text is exact only for a bare word (no escapes). */
+		if (bad && !a->quoted && bad >= sb_str(&sb) && bad <= sb_str(&sb) + sb.len)
+			at += (size_t)(bad - sb_str(&sb));
+		if (bad && bad_len > 0)
+			rc = scn_error(c, at, "%s: unknown GFP flag '%.*s' (e.g. GFP_KERNEL, GFP_DMA32, __GFP_ZERO)",
+				       c->cmd->name, bad_len, bad);
+		else
+			rc = scn_error(c, at, "%s: bad gfp= value '%s'", c->cmd->name, sb_str(&sb));
+	}
+	sb_free(&sb);
+	return rc;
+}
+
+int scn_key_cpu(struct scn_ctx *c, unsigned *cpu, bool *given)
+{
+	const struct scn_arg *a = scn_opt_key(c, "cpu");
+	uint64_t v;
+	if (given)
+		*given = a != NULL;
+	if (!a)
+		return 0;
+	if (scn_arg_u64(c, a, "cpu", 0, c->m->k.nr_cpus - 1, &v))
+		return SCN_ERROR;
+	*cpu = (unsigned)v;
+	return 0;
+}
+
 void scn_result_num(struct scn_ctx *c, uint64_t v, bool hex)
 {
 	scn_value_free(&c->result);

@@ -57,22 +57,6 @@ static bool need_vmalloc(struct scn_ctx *c)
 	return false;
 }
 
-static int gfp_key(struct scn_ctx *c, gfp_t *gfp)
-{
-	const struct scn_arg *a = scn_opt_key(c, "gfp");
-	if (!a)
-		return 0;
-	struct strbuf sb = STRBUF_INIT;
-	const char *bad = NULL;
-	int bad_len = 0, rc = scn_arg_text(c, a, &sb);
-	if (!rc && gfp_parse(sb_str(&sb), gfp, &bad, &bad_len))
-		rc = scn_error(c, a->val_off, "%s: unknown GFP flag '%.*s' (e.g. GFP_KERNEL, GFP_DMA32)",
-			       c->cmd->name, bad && bad_len > 0 ? bad_len : (int)sb.len,
-			       bad && bad_len > 0 ? bad : sb_str(&sb));
-	sb_free(&sb);
-	return rc;
-}
-
 /* A PFN argument naming an allocated page. */
 static int pfn_arg(struct scn_ctx *c, const struct scn_arg *a, mm_pfn_t *pfn)
 {
@@ -92,16 +76,6 @@ static int pfn_arg(struct scn_ctx *c, const struct scn_arg *a, mm_pfn_t *pfn)
 	return 0;
 }
 
-static int cpu_key(struct scn_ctx *c, unsigned *cpu)
-{
-	const struct scn_arg *a = scn_opt_key(c, "cpu");
-	uint64_t v = 0;
-	if (a && scn_arg_u64(c, a, "cpu", 0, c->m->k.nr_cpus - 1, &v))
-		return SCN_ERROR;
-	*cpu = (unsigned)v;
-	return 0;
-}
-
 /* ---- vmalloc ---------------------------------------------------------------------- */
 
 static int do_vmalloc(struct scn_ctx *c, bool zero)
@@ -115,7 +89,7 @@ static int do_vmalloc(struct scn_ctx *c, bool zero)
 		return SCN_ERROR;
 	if (!(a = scn_need_pos(c, 0, "SIZE")) || scn_arg_u64(c, a, "SIZE", 0, UINT64_MAX, &size))
 		return SCN_ERROR;
-	if (gfp_key(c, &gfp))
+	if (scn_key_gfp(c, &gfp))
 		return SCN_ERROR;
 	caller_of(c, caller, sizeof(caller));
 	mm_va_t va = __vmalloc_caller(k, size, zero ? gfp | __GFP_ZERO : gfp, caller);
@@ -312,9 +286,9 @@ static int cmd_kmap_local(struct scn_ctx *c)
 	const struct scn_arg *a;
 	mm_pfn_t pfn;
 	mm_va_t va;
-	unsigned cpu;
+	unsigned cpu = 0;
 	if (!need_highmem_state(c) || !(a = scn_need_pos(c, 0, "PFN")) || pfn_arg(c, a, &pfn) ||
-	    cpu_key(c, &cpu))
+	    scn_key_cpu(c, &cpu, NULL))
 		return SCN_ERROR;
 	if (kmap_local(k, cpu, pfn, &va))
 		return scn_error(c, a->val_off, "%s", k->last_error);
@@ -328,9 +302,9 @@ static int cmd_kunmap_local(struct scn_ctx *c)
 	struct mm_kernel *k = &c->m->k;
 	const struct scn_arg *a;
 	uint64_t va;
-	unsigned cpu;
+	unsigned cpu = 0;
 	if (!need_highmem_state(c) || !(a = scn_need_pos(c, 0, "ADDR")) ||
-	    scn_arg_u64(c, a, "ADDR", 0, UINT64_MAX, &va) || cpu_key(c, &cpu))
+	    scn_arg_u64(c, a, "ADDR", 0, UINT64_MAX, &va) || scn_key_cpu(c, &cpu, NULL))
 		return SCN_ERROR;
 	if (kunmap_local(k, cpu, va))
 		return scn_error(c, a->val_off, "%s", k->last_error);

@@ -88,46 +88,22 @@ static const struct scn_page_block *block_containing(const struct scenario *s, u
 	return NULL;
 }
 
-static int gfp_arg(struct scn_ctx *c, const struct scn_arg *a, gfp_t *gfp)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *bad = NULL;
-	int bad_len = 0, rc = scn_arg_text(c, a, &sb);
-	if (rc)
-		goto out;
-	if (gfp_parse(sb_str(&sb), gfp, &bad, &bad_len)) {
-		size_t at = a->val_off + (a->quoted ? 1 : 0);
-		/* The offset into the text is exact for a bare word (no escapes). */
-		if (bad && !a->quoted && bad >= sb_str(&sb) && bad <= sb_str(&sb) + sb.len)
-			at += (size_t)(bad - sb_str(&sb));
-		if (bad && bad_len > 0)
-			rc = scn_error(c, at, "alloc_pages: unknown GFP flag '%.*s' (e.g. GFP_KERNEL, GFP_DMA32, __GFP_ZERO)",
-				       bad_len, bad);
-		else
-			rc = scn_error(c, at, "alloc_pages: bad gfp= value '%s'", sb_str(&sb));
-	}
-out:
-	sb_free(&sb);
-	return rc;
-}
-
 static int cmd_alloc_pages(struct scn_ctx *c)
 {
 	struct mm_kernel *k = &c->m->k;
 	const struct scn_arg *a;
-	uint64_t order, cpu = 0;
+	uint64_t order;
+	unsigned cpu = 0;
 	gfp_t gfp = GFP_KERNEL;
 
 	if (!(a = scn_need_pos(c, 0, "ORDER")) || scn_arg_u64(c, a, "ORDER", 0, k->max_order, &order))
 		return SCN_ERROR;
-	if ((a = scn_opt_key(c, "gfp")) && gfp_arg(c, a, &gfp))
-		return SCN_ERROR;
-	const struct scn_arg *cpu_arg = scn_opt_key(c, "cpu");
-	if (cpu_arg && scn_arg_u64(c, cpu_arg, "cpu", 0, k->nr_cpus - 1, &cpu))
+	bool on_cpu;
+	if (scn_key_gfp(c, &gfp) || scn_key_cpu(c, &cpu, &on_cpu))
 		return SCN_ERROR;
 
-	struct page *page = cpu_arg ? alloc_pages_cpu(k, gfp, (unsigned)order, (unsigned)cpu)
-				    : alloc_pages(k, gfp, (unsigned)order);
+	struct page *page = on_cpu ? alloc_pages_cpu(k, gfp, (unsigned)order, cpu)
+				   : alloc_pages(k, gfp, (unsigned)order);
 	if (!page) {
 		fprintf(c->out, "alloc_pages: order %u failed\n", (unsigned)order);
 		scn_result_s64(c, -1);

@@ -57,37 +57,17 @@ static bool need_slab(struct scn_ctx *c)
 	return false;
 }
 
-static int gfp_key(struct scn_ctx *c, gfp_t *gfp)
-{
-	const struct scn_arg *a = scn_opt_key(c, "gfp");
-	if (!a)
-		return 0;
-	struct strbuf sb = STRBUF_INIT;
-	const char *bad = NULL;
-	int bad_len = 0, rc = scn_arg_text(c, a, &sb);
-	if (!rc && gfp_parse(sb_str(&sb), gfp, &bad, &bad_len)) {
-		if (bad && bad_len > 0)
-			rc = scn_error(c, a->val_off, "%s: unknown GFP flag '%.*s' (e.g. GFP_KERNEL, GFP_DMA, __GFP_ZERO)",
-				       c->cmd->name, bad_len, bad);
-		else
-			rc = scn_error(c, a->val_off, "%s: bad gfp= value '%s'", c->cmd->name, sb_str(&sb));
-	}
-	sb_free(&sb);
-	return rc;
-}
-
 /* cpu=N: run the command on that CPU's slabs. *old gets the previous CPU. */
 static int cpu_key(struct scn_ctx *c, unsigned *old)
 {
 	struct mm_kernel *k = &c->m->k;
-	const struct scn_arg *a = scn_opt_key(c, "cpu");
-	uint64_t cpu;
+	unsigned cpu;
+	bool given;
 	*old = k->slab->cpu;
-	if (!a)
-		return 0;
-	if (scn_arg_u64(c, a, "cpu", 0, k->nr_cpus - 1, &cpu))
+	if (scn_key_cpu(c, &cpu, &given))
 		return SCN_ERROR;
-	slab_set_cpu(k, (unsigned)cpu);
+	if (given)
+		slab_set_cpu(k, cpu);
 	return 0;
 }
 
@@ -139,7 +119,7 @@ static int do_kmalloc(struct scn_ctx *c, bool zero)
 		return SCN_ERROR;
 	if (!(a = scn_need_pos(c, 0, "SIZE")) || scn_arg_u64(c, a, "SIZE", 0, UINT32_MAX, &size))
 		return SCN_ERROR;
-	if (gfp_key(c, &gfp) || cpu_key(c, &old))
+	if (scn_key_gfp(c, &gfp) || cpu_key(c, &old))
 		return SCN_ERROR;
 	site_of(c, site, sizeof(site));
 	mm_va_t va = kmalloc_caller(k, (size_t)size, zero ? gfp | __GFP_ZERO : gfp, site);
@@ -172,7 +152,7 @@ static int cmd_kcalloc(struct scn_ctx *c)
 		return SCN_ERROR;
 	if (!(a = scn_need_pos(c, 1, "SIZE")) || scn_arg_u64(c, a, "SIZE", 0, UINT64_MAX, &size))
 		return SCN_ERROR;
-	if (gfp_key(c, &gfp) || cpu_key(c, &old))
+	if (scn_key_gfp(c, &gfp) || cpu_key(c, &old))
 		return SCN_ERROR;
 	mm_va_t va = kcalloc(k, (size_t)n, (size_t)size, gfp);
 	slab_set_cpu(k, old);
@@ -198,7 +178,7 @@ static int cmd_krealloc(struct scn_ctx *c)
 		return SCN_ERROR;
 	if (!(a = scn_need_pos(c, 1, "SIZE")) || scn_arg_u64(c, a, "SIZE", 0, UINT32_MAX, &size))
 		return SCN_ERROR;
-	if (gfp_key(c, &gfp) || cpu_key(c, &old))
+	if (scn_key_gfp(c, &gfp) || cpu_key(c, &old))
 		return SCN_ERROR;
 	site_of(c, site, sizeof(site));
 	uint64_t errors = k->slab->nr_errors;
@@ -400,7 +380,7 @@ static int kc_alloc(struct scn_ctx *c)
 	unsigned old;
 	char site[300];
 	int rc = SCN_ERROR;
-	if (only_keys(c, "alloc", "gfp cpu") || cache_arg(c, &s, &name) || gfp_key(c, &gfp) ||
+	if (only_keys(c, "alloc", "gfp cpu") || cache_arg(c, &s, &name) || scn_key_gfp(c, &gfp) ||
 	    cpu_key(c, &old))
 		goto out;
 	site_of(c, site, sizeof(site));

@@ -33,6 +33,7 @@
 #include <stdio.h>
 
 #include "include/strbuf.h"
+#include "mmsim/gfp.h"
 #include "mmsim/scenario.h"
 #include "mmsim/types.h"
 
@@ -310,6 +311,12 @@ int scn_arg_u64(struct scn_ctx *c, const struct scn_arg *a, const char *what, ui
 		uint64_t max, uint64_t *out);
 int scn_arg_s64(struct scn_ctx *c, const struct scn_arg *a, const char *what, int64_t min,
 		int64_t max, int64_t *out);
+/* The gfp= key parsed into *gfp (untouched when absent); an unknown flag is
+ * reported where it stands. 0 or SCN_ERROR. */
+int scn_key_gfp(struct scn_ctx *c, gfp_t *gfp);
+/* The cpu= key, checked against the machine's CPUs, into *cpu (untouched
+ * when absent); *given (may be NULL) says whether it was there. 0 or SCN_ERROR. */
+int scn_key_cpu(struct scn_ctx *c, unsigned *cpu, bool *given);
 /* The text of a: quoted strings decoded and $variables interpolated; bare
  * words as written. Appends to out. 0 or SCN_ERROR. */
 int scn_arg_text(struct scn_ctx *c, const struct scn_arg *a, struct strbuf *out);
