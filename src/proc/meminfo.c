@@ -45,7 +45,9 @@ static void show_kb_width(struct view_out *o, const char *label, int width, uint
 {
 	size_t name_len = strcspn(label, ":");
 	view_printf(o, "%s%*llu kB\n", label, width, (unsigned long long)(bytes >> 10));
-	view_field_num(o, (int64_t)bytes, "%.*s", (int)name_len, label);
+	/* The field is what the line shows, in bytes: kB * 1024 (only
+	 * VmallocTotal, END - START with an inclusive END, is not a kB multiple). */
+	view_field_num(o, (int64_t)((bytes >> 10) << 10), "%.*s", (int)name_len, label);
 }
 
 static void show_kb(struct view_out *o, const char *label, uint64_t bytes)
@@ -131,7 +133,7 @@ int view_meminfo(struct mm_machine *m, int argc, const char *const *argv, struct
 	uint64_t hugetlb_pages = hugetlb_total_pages(k);
 	uint64_t commit_limit =
 		(totalram - MM_MIN(totalram, hugetlb_pages)) * OVERCOMMIT_RATIO / 100 + totalswap;
-	uint64_t committed = 0; /* vm_committed_as: the mmap layer's */
+	uint64_t committed = vm_memory_committed(k); /* vm_committed_as, kept by mmap.c */
 
 	show_kb(o, "MemTotal:       ", P(totalram));
 	show_kb(o, "MemFree:        ", P(freeram));

@@ -248,7 +248,9 @@ TEST(meminfo_values)
 	CHECK_EQ(test_view_num(&o, "CommitLimit"), k->totalram_pages / 2 * 4096);
 	/* Boot page tables come from memblock: not in PageTables. */
 	CHECK_EQ(test_view_num(&o, "PageTables"), k->nr_pagetable_pages * 4096);
-	CHECK_EQ(test_view_num(&o, "VmallocTotal"), 32 * MM_TB - 1);
+	/* VMALLOC_END - VMALLOC_START = 32T - 1 (END inclusive): the line prints
+	 * 34359738367 kB and the field is that figure * 1024. */
+	CHECK_EQ(test_view_num(&o, "VmallocTotal"), 34359738367ULL * 1024);
 	/* The direct map covers all 128M: 4k + 2M + 1G pages add up to RAM. */
 	uint64_t dm = (uint64_t)test_view_num(&o, "DirectMap4k") + (uint64_t)test_view_num(&o, "DirectMap2M") +
 		      (uint64_t)test_view_num(&o, "DirectMap1G");
