@@ -53,7 +53,7 @@ static const struct demo_chapter chapters[] = {
 	  "echo \"16M (old ISA devices), DMA32 the first 4G; this machine has no Normal zone.\"\n"
 	  "echo \"Each zone keeps watermarks (min/low/high) and a reserve against\"\n"
 	  "echo \"allocations that could have used a higher zone (protection):\"\n"
-	  "show zoneinfo\n"
+	  "show zoneinfo DMA32\n"
 	  "echo \"\"\n"
 	  "echo \"buddyinfo counts free blocks of each order (order n = 2^n pages):\"\n"
 	  "show buddyinfo\n"

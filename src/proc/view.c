@@ -312,7 +312,7 @@ const struct view_def view_table[] = {
 	{ "pagetypeinfo", "pagetypeinfo",
 	  "free blocks per migrate type and pageblock types, as /proc/pagetypeinfo",
 	  view_pagetypeinfo },
-	{ "zoneinfo", "zoneinfo",
+	{ "zoneinfo", "zoneinfo [ZONE...]",
 	  "per-zone watermarks, counters and per-CPU lists, as /proc/zoneinfo", view_zoneinfo },
 	{ "dmesg", "dmesg", "the kernel log: boot memory map, zones, \"Memory:\" line",
 	  view_dmesg },

@@ -202,13 +202,31 @@ static void show_zone(struct view_out *o, const struct mm_kernel *k, const int *
 int view_zoneinfo(struct mm_machine *m, int argc, const char *const *argv, struct view_out *o,
 		  char *err, size_t err_len)
 {
-	if (argc > 0) {
-		snprintf(err, err_len, "takes no arguments");
-		return -1;
-	}
 	const struct mm_kernel *k = &m->k;
 	int types[MAX_PRINTED_ZONES];
 	int n = printed_zones(k->arch, types);
+
+	/* mmsim's extension: `show zoneinfo DMA32 Normal` prints only those
+	 * zones (Linux's file has no such filter; without names it is Linux's). */
+	bool want[MAX_PRINTED_ZONES];
+	for (int i = 0; i < n; i++)
+		want[i] = argc == 0;
+	for (int a = 0; a < argc; a++) {
+		int hit = -1;
+		for (int i = 0; i < n && hit < 0; i++)
+			if (strcmp(argv[a], zone_label(k, types[i])) == 0)
+				hit = i;
+		if (hit < 0) {
+			int len = snprintf(err, err_len, "no zone '%s' (zones:", argv[a]);
+			for (int i = 0; i < n && len > 0 && (size_t)len < err_len; i++)
+				len += snprintf(err + len, err_len - (size_t)len, " %s",
+						zone_label(k, types[i]));
+			if (len > 0 && (size_t)len < err_len)
+				snprintf(err + len, err_len - (size_t)len, ")");
+			return -1;
+		}
+		want[hit] = true;
+	}
 
 	uint64_t node_v[NR_VM_ITEMS];
 	vmstat_snapshot(k, node_v);
@@ -217,6 +235,7 @@ int view_zoneinfo(struct mm_machine *m, int argc, const char *const *argv, struc
 		if (zone_is_populated(&k->node.node_zones[t]))
 			first = t;
 	for (int i = 0; i < n; i++)
-		show_zone(o, k, types, n, i, types[i] >= 0 && types[i] == first, node_v);
+		if (want[i])
+			show_zone(o, k, types, n, i, types[i] >= 0 && types[i] == first, node_v);
 	return 0;
 }
