@@ -46,7 +46,6 @@
 #include "mm/internal.h"
 #include "mm/mm_struct.h"
 #include "mm/slab.h"
-#include "proc/view.h"
 
 #define XA_NODE_TAG 2UL
 
@@ -927,9 +926,9 @@ uint64_t wb_writeback_tick(struct mm_kernel *k)
 	if (wake <= fs->wb_last_wake_ns)
 		return 0;
 	fs->wb_last_wake_ns = wake;
-	uint64_t v[NR_VM_ITEMS];
-	vmstat_snapshot(k, v);
-	bool background = k->vm.item[VM_nr_dirty] > v[VM_nr_dirty_background_threshold];
+	uint64_t bg_thresh, dirty_thresh;
+	global_dirty_limits_now(k, &bg_thresh, &dirty_thresh);
+	bool background = k->vm.item[VM_nr_dirty] > bg_thresh;
 	uint64_t before = k->vm.item[VM_nr_written];
 	struct list_head *p;
 	list_for_each(p, &fs->files) {

@@ -306,6 +306,26 @@ bool mm_tlb_flush_take(struct mm_struct *mm, mm_va_t *start, mm_va_t *end);
  * report on stderr) on a mismatch. */
 bool mm_check_rss(struct mm_struct *mm);
 
+/* ---- vmstat.c: page states recomputed from the page descriptors --------- */
+
+struct lru_pages {
+	uint64_t inactive_anon, active_anon, inactive_file, active_file;
+	uint64_t unevictable, write_pending, mlock;
+	uint64_t anon_mapped, file_mapped; /* NR_ANON_MAPPED, NR_FILE_MAPPED */
+};
+/* Count zone z's LRU, mapped and mlocked pages by the flags Linux's
+ * folio_lru_list reads (one pass over the zone's mem_map). */
+void zone_lru_pages(const struct mm_kernel *k, const struct zone *z, struct lru_pages *c);
+
+/* ---- page-writeback.c: dirty limits ----------------------------------------- */
+
+/* The background and dirty thresholds in pages, from the given free pages
+ * and file LRU pages (global_dirty_limits, vm.dirty_bytes unset). */
+void global_dirty_limits(const struct mm_kernel *k, uint64_t free_pages, uint64_t file_lru,
+			 uint64_t *bg, uint64_t *dirty);
+/* The same from the machine's state now. */
+void global_dirty_limits_now(const struct mm_kernel *k, uint64_t *bg, uint64_t *dirty);
+
 /* ---- pgd_sync.c: kernel PGD entries copied into process PGDs ----------- */
 
 /* Register the vmalloc hook that copies newly present kernel PGD entries

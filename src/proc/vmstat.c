@@ -41,16 +41,6 @@
 #include "proc/view.h"
 #include "sim/machine.h"
 
-/* Linux's defaults for vm.dirty_ratio and vm.dirty_background_ratio. */
-#define VM_DIRTY_RATIO 20
-#define DIRTY_BACKGROUND_RATIO 10
-
-struct lru_pages {
-	uint64_t inactive_anon, active_anon, inactive_file, active_file;
-	uint64_t unevictable, write_pending, mlock;
-	uint64_t anon_mapped, file_mapped; /* NR_ANON_MAPPED, NR_FILE_MAPPED */
-};
-
 /* Base pages per PMD-level huge page; 0 if the arch has no such leaf. */
 uint64_t vmstat_hpage_pmd_nr(const struct mm_kernel *k)
 {
@@ -58,61 +48,6 @@ uint64_t vmstat_hpage_pmd_nr(const struct mm_kernel *k)
 	if (!a || a->nr_levels < 2 || !a->level[a->nr_levels - 2].huge_leaf_ok)
 		return 0;
 	return arch_level_span(a, a->nr_levels - 2) >> a->page_shift;
-}
-
-/* Pages in the block that starts at p: free blocks and compound pages are
- * skipped whole, everything else one page at a time. */
-static uint64_t block_pages(const struct mm_kernel *k, const struct page *p)
-{
-	if ((PageFlag(p, PG_buddy) || PageFlag(p, PG_pcp)) && p->private <= k->max_order)
-		return 1ULL << p->private;
-	/* Compound pages may be gigantic (1G hugetlb: order 18). */
-	if (PageFlag(p, PG_head) && p->private < 40)
-		return 1ULL << p->private;
-	return 1;
-}
-
-/* Count zone z's LRU pages by the flags Linux's folio_lru_list reads. */
-static void zone_lru_scan(const struct mm_kernel *k, const struct zone *z,
-			  struct lru_pages *c)
-{
-	memset(c, 0, sizeof(*c));
-	if (!zone_is_populated(z) || !k->mem_map)
-		return;
-	mm_pfn_t end = MM_MIN(zone_end_pfn(z), k->max_pfn);
-	for (mm_pfn_t pfn = z->zone_start_pfn; pfn < end;) {
-		const struct page *p = pfn_to_page(k, pfn);
-		uint64_t nr = block_pages(k, p);
-		if (!PageFlag(p, PG_buddy) && !PageFlag(p, PG_pcp)) {
-			if (PageFlag(p, PG_mlocked))
-				c->mlock += nr;
-			/* Mapped by some PTE (the zero page and tables never are):
-			 * AnonPages or Mapped, as folio_add_*_rmap count them. */
-			if (p->_mapcount > 0 && !PageFlag(p, PG_slab) && !PageFlag(p, PG_table) &&
-			    !PageFlag(p, PG_hugetlb)) { /* hugetlb is neither (Linux) */
-				if (PageFlag(p, PG_anon))
-					c->anon_mapped += nr;
-				else
-					c->file_mapped += nr;
-			}
-			if (PageFlag(p, PG_lru)) {
-				bool file = !PageFlag(p, PG_swapbacked);
-				if (PageFlag(p, PG_unevictable))
-					c->unevictable += nr;
-				else if (file && PageFlag(p, PG_active))
-					c->active_file += nr;
-				else if (file)
-					c->inactive_file += nr;
-				else if (PageFlag(p, PG_active))
-					c->active_anon += nr;
-				else
-					c->inactive_anon += nr;
-				if (file && (PageFlag(p, PG_dirty) || PageFlag(p, PG_writeback)))
-					c->write_pending += nr;
-			}
-		}
-		pfn += nr;
-	}
 }
 
 /* NR_FREE_PAGES_BLOCKS: free pages in blocks of at least pageblock order,
@@ -133,7 +68,7 @@ void zone_vmstat_snapshot(const struct mm_kernel *k, const struct zone *z, uint6
 {
 	struct lru_pages c;
 	memset(v, 0, NR_VM_ITEMS * sizeof(*v));
-	zone_lru_scan(k, z, &c);
+	zone_lru_pages(k, z, &c);
 	v[VM_nr_free_pages] = z->nr_free_pages;
 	v[VM_nr_free_pages_blocks] = zone_free_pages_blocks(k, z);
 	v[VM_nr_zone_inactive_anon] = c.inactive_anon;
@@ -149,46 +84,6 @@ void zone_vmstat_snapshot(const struct mm_kernel *k, const struct zone *z, uint6
 	v[VM_nr_mapped] = c.file_mapped;
 	/* zspages and the NUMA events are not kept per zone: mmsim has one
 	 * node, and those counters exist only globally in k->vm (see docs). */
-}
-
-/* Linux's highmem_dirtyable_memory: free pages above the high watermark plus
- * file LRU pages of the highmem zones, never more than total. */
-static uint64_t highmem_dirtyable_memory(const struct mm_kernel *k, uint64_t total)
-{
-	if (!k->arch->zone_exists[ZONE_HIGHMEM])
-		return 0;
-	const struct zone *z = &k->node.node_zones[ZONE_HIGHMEM];
-	if (!zone_is_populated(z))
-		return 0;
-	struct lru_pages c;
-	zone_lru_scan(k, z, &c);
-	uint64_t x = z->nr_free_pages;
-	x -= MM_MIN(x, high_wmark_pages(z));
-	x += c.inactive_file + c.active_file;
-	return MM_MIN(x, total);
-}
-
-/* Linux's global_dirty_limits for the global domain (vm.dirty_bytes unset,
- * the reader not a real-time task): the thresholds in pages. */
-static void global_dirty_limits(const struct mm_kernel *k, uint64_t free_pages,
-				uint64_t file_lru, uint64_t *bg, uint64_t *dirty)
-{
-	uint64_t avail = free_pages;
-	avail -= MM_MIN(avail, k->totalreserve_pages);
-	avail += file_lru;
-	avail -= highmem_dirtyable_memory(k, avail);
-	avail += 1; /* never 0 */
-	/* Ratios in 1/PAGE_SIZE units, for precision, as Linux computes them. */
-	uint64_t ratio = (VM_DIRTY_RATIO * k->page_size) / 100;
-	uint64_t bg_ratio = (DIRTY_BACKGROUND_RATIO * k->page_size) / 100;
-	uint64_t thresh = ratio * avail / k->page_size;
-	uint64_t bg_thresh = bg_ratio * avail / k->page_size;
-	if (thresh > UINT32_MAX)
-		thresh = UINT32_MAX;
-	if (bg_thresh >= thresh)
-		bg_thresh = thresh / 2;
-	*bg = bg_thresh;
-	*dirty = thresh;
 }
 
 /* v[NR_VM_ITEMS] = every counter as /proc/vmstat prints it. */
