@@ -210,6 +210,35 @@ int pgtable_map_range(struct mm_kernel *k, mm_pa_t pgd_pa, mm_va_t va, mm_pa_t p
 		      uint64_t len, uint64_t page_bytes, unsigned flags);
 /* Clear the entries for [va, va+len) (4K leaves only); tables stay. */
 void pgtable_unmap_range(struct mm_kernel *k, mm_pa_t pgd_pa, mm_va_t va, uint64_t len);
+/* A zeroed table for level lvl at *pa: from memblock during boot, then
+ * from the page allocator (PG_table, counted in PageTables). false when out
+ * of memory (PA 0 is a real frame on toy machines, hence the bool). */
+bool pgtable_table_alloc(struct mm_kernel *k, unsigned lvl, mm_pa_t *pa);
+/* Free a table pgtable_table_alloc gave after boot. */
+void pgtable_table_free(struct mm_kernel *k, mm_pa_t pa, unsigned lvl);
+/* Bytes a level-lvl table occupies (at least one page). */
+uint64_t pgtable_table_bytes(const struct mm_kernel *k, unsigned lvl);
+
+/* The flags of an entry that points at a lower table (Linux's _PAGE_TABLE;
+ * PAE's PDPT entries may carry only P). */
+static inline unsigned pgtable_table_entry_flags(const struct arch_profile *a, unsigned lvl)
+{
+	if (lvl == 0 && a->va_bits == 32 && a->pte_bytes == 8)
+		return PTE_F_PRESENT;
+	return PTE_F_PRESENT | PTE_F_WRITE | PTE_F_USER | PTE_F_ACCESSED | PTE_F_DIRTY;
+}
+/* A PS entry above the last level where the arch allows one (2M/4M/1G). */
+static inline bool pgtable_entry_is_huge_leaf(const struct arch_profile *a, unsigned lvl,
+					      unsigned flags)
+{
+	return lvl < a->nr_levels - 1 && (flags & PTE_F_HUGE) && a->level[lvl].huge_leaf_ok;
+}
+/* The physical address an entry points at (a table or a page). */
+static inline mm_pa_t pgtable_entry_target_pa(const struct mm_kernel *k, mm_pte_t e)
+{
+	return (mm_pa_t)arch_pte_pfn(k->arch, e) << k->page_shift;
+}
+
 /* Read/write a PTE word stored in simulated RAM. */
 mm_pte_t pte_read(const struct mm_kernel *k, mm_pa_t entry_pa);
 void pte_write(struct mm_kernel *k, mm_pa_t entry_pa, mm_pte_t v);

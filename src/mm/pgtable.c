@@ -67,54 +67,59 @@ void pte_write(struct mm_kernel *k, mm_pa_t entry_pa, mm_pte_t v)
 
 /* ---- table pages ----------------------------------------------------------- */
 
-static uint64_t table_bytes(const struct arch_profile *a, unsigned lvl)
+/* Order of a level-lvl table allocation: one page, or more when a table is
+ * bigger than a page (toy machines). */
+static unsigned table_order(const struct mm_kernel *k, unsigned lvl)
 {
-	return (uint64_t)arch_table_entries(a, lvl) * a->pte_bytes;
-}
-
-/* Allocate a zeroed table for level lvl; its PA, or 0 when out of memory. */
-static mm_pa_t pgtable_alloc_table(struct mm_kernel *k, unsigned lvl)
-{
-	uint64_t bytes = MM_MAX(table_bytes(k->arch, lvl), k->page_size);
+	uint64_t bytes = (uint64_t)arch_table_entries(k->arch, lvl) * k->arch->pte_bytes;
 	unsigned order = 0;
 	while ((k->page_size << order) < bytes)
 		order++;
+	return order;
+}
+
+uint64_t pgtable_table_bytes(const struct mm_kernel *k, unsigned lvl)
+{
+	return k->page_size << table_order(k, lvl);
+}
+
+bool pgtable_table_alloc(struct mm_kernel *k, unsigned lvl, mm_pa_t *pa)
+{
+	unsigned order = table_order(k, lvl);
 	if (!k->memblock.released) {
+		/* Early page tables come from memblock, as Linux's do. */
 		uint64_t size = k->page_size << order;
-		mm_pa_t pa = memblock_alloc(&k->memblock, size, k->page_size, "pgtable");
-		if (!pa)
-			return 0;
-		memset(phys_to_host(k->ram, pa), 0, size);
-		return pa;
+		mm_pa_t early = memblock_alloc(&k->memblock, size, k->page_size, "pgtable");
+		if (!early)
+			return false;
+		memset(phys_to_host(k->ram, early), 0, size);
+		*pa = early;
+		return true;
 	}
 	if (order > k->max_order)
-		return 0;
+		return false;
 	struct page *page = alloc_pages(k, GFP_KERNEL | __GFP_ZERO, order);
 	if (!page)
-		return 0;
+		return false;
 	SetPageFlag(page, PG_table);
 	k->nr_pagetable_pages += 1ULL << order;
-	return (mm_pa_t)page_to_pfn(k, page) << k->page_shift;
+	*pa = (mm_pa_t)page_to_pfn(k, page) << k->page_shift;
+	return true;
 }
 
-/* Flags of an entry at level lvl that points to a lower table. */
-static unsigned table_entry_flags(const struct arch_profile *a, unsigned lvl)
+void pgtable_table_free(struct mm_kernel *k, mm_pa_t pa, unsigned lvl)
 {
-	/* PAE's PDPT: 32-bit VA with 8-byte entries, top level. */
-	if (lvl == 0 && a->va_bits == 32 && a->pte_bytes == 8)
-		return PTE_F_PRESENT;
-	return PTE_F_PRESENT | PTE_F_WRITE | PTE_F_USER | PTE_F_ACCESSED | PTE_F_DIRTY;
-}
-
-static mm_pa_t entry_target_pa(const struct mm_kernel *k, mm_pte_t e)
-{
-	return (mm_pa_t)arch_pte_pfn(k->arch, e) << k->page_shift;
+	unsigned order = table_order(k, lvl);
+	struct page *page = pfn_to_page(k, pa >> k->page_shift);
+	ClearPageFlag(page, PG_table);
+	k->nr_pagetable_pages -= 1ULL << order;
+	__free_pages(k, page, order);
 }
 
 /* Is an entry with these flags at level lvl a leaf? */
 static bool entry_is_leaf(const struct arch_profile *a, unsigned lvl, unsigned flags)
 {
-	return lvl == a->nr_levels - 1 || ((flags & PTE_F_HUGE) && a->level[lvl].huge_leaf_ok);
+	return lvl == a->nr_levels - 1 || pgtable_entry_is_huge_leaf(a, lvl, flags);
 }
 
 /* ---- walk -------------------------------------------------------------------- */
@@ -144,10 +149,10 @@ void pgtable_walk(const struct mm_kernel *k, mm_pa_t pgd_pa, mm_va_t va,
 			s->leaf = true;
 			w->mapped = true;
 			w->page_bytes = span;
-			w->pa = (entry_target_pa(k, s->entry) & ~(span - 1)) + (va & (span - 1));
+			w->pa = (pgtable_entry_target_pa(k, s->entry) & ~(span - 1)) + (va & (span - 1));
 			return;
 		}
-		table = entry_target_pa(k, s->entry);
+		table = pgtable_entry_target_pa(k, s->entry);
 	}
 }
 
@@ -177,15 +182,15 @@ static int pgtable_map_one(struct mm_kernel *k, mm_pa_t pgd_pa, mm_va_t va, mm_p
 		mm_pte_t e = pte_read(k, entry_pa);
 		unsigned ef = arch_pte_flags(a, e);
 		if (!(ef & PTE_F_PRESENT)) {
-			mm_pa_t t = pgtable_alloc_table(k, lvl + 1);
-			if (!t)
+			mm_pa_t t;
+			if (!pgtable_table_alloc(k, lvl + 1, &t))
 				return -ENOMEM;
-			e = arch_pte_encode(a, t >> k->page_shift, table_entry_flags(a, lvl));
+			e = arch_pte_encode(a, t >> k->page_shift, pgtable_table_entry_flags(a, lvl));
 			pte_write(k, entry_pa, e);
 		} else if (entry_is_leaf(a, lvl, ef)) {
 			return -EEXIST;
 		}
-		table = entry_target_pa(k, e);
+		table = pgtable_entry_target_pa(k, e);
 	}
 	mm_pa_t entry_pa = table + (mm_pa_t)arch_va_index(a, leaf_lvl, va) * a->pte_bytes;
 	unsigned old = arch_pte_flags(a, pte_read(k, entry_pa));
@@ -247,7 +252,7 @@ void pgtable_unmap_range(struct mm_kernel *k, mm_pa_t pgd_pa, mm_va_t va, uint64
 					pte_write(k, entry_pa, 0);
 				break;
 			}
-			table = entry_target_pa(k, e);
+			table = pgtable_entry_target_pa(k, e);
 		}
 		mm_va_t next = (addr & ~(span - 1)) + span;
 		if (next <= addr)
@@ -326,8 +331,7 @@ int kernel_pgtable_init(struct mm_kernel *k)
 	k->kernel_pgd_pa = 0;
 	if (a->is_toy)
 		return 0;
-	k->kernel_pgd_pa = pgtable_alloc_table(k, 0);
-	if (!k->kernel_pgd_pa)
+	if (!pgtable_table_alloc(k, 0, &k->kernel_pgd_pa))
 		return -ENOMEM;
 
 	mm_pa_t lowmem_end = MM_ALIGN_DOWN(lowmem_end_pa(k), k->page_size);

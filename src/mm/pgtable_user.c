@@ -103,64 +103,6 @@ static void put_mapped_page(struct mm_kernel *k, struct page *page)
 
 /* ---- tables ----------------------------------------------------------------- */
 
-static uint64_t table_alloc_bytes(const struct mm_kernel *k, unsigned lvl)
-{
-	uint64_t bytes = (uint64_t)arch_table_entries(k->arch, lvl) * k->arch->pte_bytes;
-	return MM_MAX(bytes, k->page_size);
-}
-
-static unsigned table_order(const struct mm_kernel *k, unsigned lvl)
-{
-	unsigned order = 0;
-	while ((k->page_size << order) < table_alloc_bytes(k, lvl))
-		order++;
-	return order;
-}
-
-/* A zeroed table for level lvl from the buddy allocator, at *pa. (PA 0 is
- * a valid frame on a toy machine, so success is told apart by the result.) */
-static bool table_alloc(struct mm_kernel *k, unsigned lvl, mm_pa_t *pa)
-{
-	unsigned order = table_order(k, lvl);
-	if (order > k->max_order)
-		return false;
-	struct page *page = alloc_pages(k, GFP_KERNEL | __GFP_ZERO, order);
-	if (!page)
-		return false;
-	SetPageFlag(page, PG_table);
-	k->nr_pagetable_pages += 1ULL << order;
-	*pa = (mm_pa_t)page_to_pfn(k, page) << k->page_shift;
-	return true;
-}
-
-static void table_free(struct mm_kernel *k, mm_pa_t pa, unsigned lvl)
-{
-	unsigned order = table_order(k, lvl);
-	struct page *page = pfn_to_page(k, pa >> k->page_shift);
-	ClearPageFlag(page, PG_table);
-	k->nr_pagetable_pages -= 1ULL << order;
-	__free_pages(k, page, order);
-}
-
-/* The flags of an entry that points at a lower table (Linux's _PAGE_TABLE;
- * PAE's PDPT entries may carry only P). */
-static unsigned table_entry_flags(const struct arch_profile *a, unsigned lvl)
-{
-	if (lvl == 0 && a->va_bits == 32 && a->pte_bytes == 8)
-		return PTE_F_PRESENT;
-	return PTE_F_PRESENT | PTE_F_WRITE | PTE_F_USER | PTE_F_ACCESSED | PTE_F_DIRTY;
-}
-
-static bool entry_is_huge_leaf(const struct arch_profile *a, unsigned lvl, unsigned flags)
-{
-	return lvl < a->nr_levels - 1 && (flags & PTE_F_HUGE) && a->level[lvl].huge_leaf_ok;
-}
-
-static mm_pa_t entry_table_pa(const struct mm_kernel *k, mm_pte_t e)
-{
-	return (mm_pa_t)arch_pte_pfn(k->arch, e) << k->page_shift;
-}
-
 static mm_pa_t entry_pa(const struct mm_kernel *k, mm_pa_t table, unsigned lvl, mm_va_t va)
 {
 	return table + (mm_pa_t)arch_va_index(k->arch, lvl, va) * k->arch->pte_bytes;
@@ -168,28 +110,28 @@ static mm_pa_t entry_pa(const struct mm_kernel *k, mm_pa_t table, unsigned lvl, 
 
 int user_pgtable_alloc(struct mm_struct *mm, unsigned lvl, mm_pa_t *pa)
 {
-	if (!table_alloc(mm->k, lvl, pa))
+	if (!pgtable_table_alloc(mm->k, lvl, pa))
 		return -ENOMEM;
-	mm->pgtables_bytes += table_alloc_bytes(mm->k, lvl);
+	mm->pgtables_bytes += pgtable_table_bytes(mm->k, lvl);
 	return 0;
 }
 
 void user_pgtable_free(struct mm_struct *mm, mm_pa_t pa, unsigned lvl)
 {
-	table_free(mm->k, pa, lvl);
-	mm->pgtables_bytes -= table_alloc_bytes(mm->k, lvl);
+	pgtable_table_free(mm->k, pa, lvl);
+	mm->pgtables_bytes -= pgtable_table_bytes(mm->k, lvl);
 }
 
 mm_pte_t user_table_entry(const struct mm_kernel *k, unsigned lvl, mm_pa_t table_pa)
 {
-	return arch_pte_encode(k->arch, table_pa >> k->page_shift, table_entry_flags(k->arch, lvl));
+	return arch_pte_encode(k->arch, table_pa >> k->page_shift, pgtable_table_entry_flags(k->arch, lvl));
 }
 
 int user_pgd_alloc(struct mm_kernel *k, mm_pa_t *pgd_pa)
 {
 	const struct arch_profile *a = k->arch;
 	mm_pa_t pgd;
-	if (!table_alloc(k, 0, &pgd))
+	if (!pgtable_table_alloc(k, 0, &pgd))
 		return -ENOMEM;
 	/* Share the kernel: copy init_mm's entries from the first one above
 	 * user space (x86_64: 256..511; i386: PAGE_OFFSET's index, 768). */
@@ -210,7 +152,7 @@ int user_pgd_alloc(struct mm_kernel *k, mm_pa_t *pgd_pa)
 
 void user_pgd_free(struct mm_kernel *k, mm_pa_t pgd_pa)
 {
-	table_free(k, pgd_pa, 0);
+	pgtable_table_free(k, pgd_pa, 0);
 }
 
 bool user_pte_lookup(struct mm_struct *mm, mm_va_t va, unsigned *level, mm_pa_t *entry)
@@ -223,7 +165,7 @@ bool user_pte_lookup(struct mm_struct *mm, mm_va_t va, unsigned *level, mm_pa_t 
 		mm_pte_t e = lvl == a->nr_levels - 1 ? 0 : pte_read(k, e_pa);
 		unsigned f = pte_flags(k, e);
 		if (lvl == a->nr_levels - 1 ||
-		    (entry_is_huge_leaf(a, lvl, f) && (f & (PTE_F_PRESENT | PTE_F_GLOBAL)))) {
+		    (pgtable_entry_is_huge_leaf(a, lvl, f) && (f & (PTE_F_PRESENT | PTE_F_GLOBAL)))) {
 			if (level)
 				*level = lvl;
 			*entry = e_pa;
@@ -231,7 +173,7 @@ bool user_pte_lookup(struct mm_struct *mm, mm_va_t va, unsigned *level, mm_pa_t 
 		}
 		if (!(f & PTE_F_PRESENT))
 			return false;
-		table = entry_table_pa(k, e);
+		table = pgtable_entry_target_pa(k, e);
 	}
 	return false;
 }
@@ -245,17 +187,17 @@ int user_pte_alloc(struct mm_struct *mm, mm_va_t va, mm_pa_t *entry)
 		mm_pa_t e_pa = entry_pa(k, table, lvl, va);
 		mm_pte_t e = pte_read(k, e_pa);
 		unsigned f = pte_flags(k, e);
-		if (entry_is_huge_leaf(a, lvl, f))
+		if (pgtable_entry_is_huge_leaf(a, lvl, f))
 			return -EEXIST; /* a huge page is in the way */
 		if (!(f & PTE_F_PRESENT)) {
 			mm_pa_t t;
-			if (!table_alloc(k, lvl + 1, &t))
+			if (!pgtable_table_alloc(k, lvl + 1, &t))
 				return -ENOMEM;
-			mm->pgtables_bytes += table_alloc_bytes(k, lvl + 1);
-			e = arch_pte_encode(a, t >> k->page_shift, table_entry_flags(a, lvl));
+			mm->pgtables_bytes += pgtable_table_bytes(k, lvl + 1);
+			e = arch_pte_encode(a, t >> k->page_shift, pgtable_table_entry_flags(a, lvl));
 			pte_write(k, e_pa, e);
 		}
-		table = entry_table_pa(k, e);
+		table = pgtable_entry_target_pa(k, e);
 	}
 	*entry = entry_pa(k, table, a->nr_levels - 1, va);
 	return 0;
@@ -272,17 +214,17 @@ int user_entry_alloc(struct mm_struct *mm, mm_va_t va, unsigned target, mm_pa_t 
 		mm_pa_t e_pa = entry_pa(k, table, lvl, va);
 		mm_pte_t e = pte_read(k, e_pa);
 		unsigned f = pte_flags(k, e);
-		if (entry_is_huge_leaf(a, lvl, f))
+		if (pgtable_entry_is_huge_leaf(a, lvl, f))
 			return -EEXIST;
 		if (!(f & PTE_F_PRESENT)) {
 			mm_pa_t t;
-			if (!table_alloc(k, lvl + 1, &t))
+			if (!pgtable_table_alloc(k, lvl + 1, &t))
 				return -ENOMEM;
-			mm->pgtables_bytes += table_alloc_bytes(k, lvl + 1);
-			e = arch_pte_encode(a, t >> k->page_shift, table_entry_flags(a, lvl));
+			mm->pgtables_bytes += pgtable_table_bytes(k, lvl + 1);
+			e = arch_pte_encode(a, t >> k->page_shift, pgtable_table_entry_flags(a, lvl));
 			pte_write(k, e_pa, e);
 		}
-		table = entry_table_pa(k, e);
+		table = pgtable_entry_target_pa(k, e);
 	}
 	*entry = entry_pa(k, table, target, va);
 	return 0;
@@ -354,16 +296,16 @@ static void walk_level(struct pte_walk *w, mm_pa_t table, unsigned lvl, mm_va_t 
 				bool inside = base >= w->start && base + span - 1 <= w->end - 1;
 				/* Part of a transparent huge page: split it, then
 				 * work on its PTEs (split_huge_pmd, huge_memory.c). */
-				if (entry_is_huge_leaf(a, lvl, f) && !inside &&
+				if (pgtable_entry_is_huge_leaf(a, lvl, f) && !inside &&
 				    split_huge_pmd(w->mm, e_pa, base, lvl) == 0) {
 					e = pte_read(k, e_pa);
 					f = pte_flags(k, e);
 				}
-				if (entry_is_huge_leaf(a, lvl, f)) {
+				if (pgtable_entry_is_huge_leaf(a, lvl, f)) {
 					if (w->huge)
 						w->huge(w, e_pa, e, base, span, lvl, inside);
 				} else if (f & PTE_F_PRESENT) {
-					walk_level(w, entry_table_pa(k, e), lvl + 1, addr, next);
+					walk_level(w, pgtable_entry_target_pa(k, e), lvl + 1, addr, next);
 				}
 			}
 		}
@@ -497,14 +439,14 @@ static void free_level(struct mm_struct *mm, mm_pa_t table, unsigned lvl, mm_va_
 		mm_pa_t e_pa = entry_pa(k, table, lvl, addr);
 		mm_pte_t e = pte_read(k, e_pa);
 		unsigned f = pte_flags(k, e);
-		if ((f & PTE_F_PRESENT) && !entry_is_huge_leaf(a, lvl, f)) {
-			mm_pa_t child = entry_table_pa(k, e);
+		if ((f & PTE_F_PRESENT) && !pgtable_entry_is_huge_leaf(a, lvl, f)) {
+			mm_pa_t child = pgtable_entry_target_pa(k, e);
 			free_level(mm, child, lvl + 1, addr, next, floor, ceiling);
 			bool within = base >= floor && (ceiling == 0 || last <= ceiling - 1);
 			if (within && table_is_empty(k, child, lvl + 1)) {
 				pte_write(k, e_pa, 0);
-				table_free(k, child, lvl + 1);
-				mm->pgtables_bytes -= table_alloc_bytes(k, lvl + 1);
+				pgtable_table_free(k, child, lvl + 1);
+				mm->pgtables_bytes -= pgtable_table_bytes(k, lvl + 1);
 			}
 		}
 		if (next <= addr)
@@ -715,15 +657,15 @@ int64_t move_page_tables(struct mm_struct *mm, mm_va_t old_addr, mm_va_t new_add
 					mm_pte_t ee = pte_read(k, ep);
 					if (!(pte_flags(k, ee) & PTE_F_PRESENT)) {
 						mm_pa_t nt;
-						if (!table_alloc(k, l + 1, &nt))
+						if (!pgtable_table_alloc(k, l + 1, &nt))
 							goto fail;
-						mm->pgtables_bytes += table_alloc_bytes(k, l + 1);
-						ee = arch_pte_encode(a, nt >> k->page_shift, table_entry_flags(a, l));
+						mm->pgtables_bytes += pgtable_table_bytes(k, l + 1);
+						ee = arch_pte_encode(a, nt >> k->page_shift, pgtable_table_entry_flags(a, l));
 						pte_write(k, ep, ee);
-					} else if (entry_is_huge_leaf(a, l, pte_flags(k, ee))) {
+					} else if (pgtable_entry_is_huge_leaf(a, l, pte_flags(k, ee))) {
 						goto fail;
 					}
-					t = entry_table_pa(k, ee);
+					t = pgtable_entry_target_pa(k, ee);
 				}
 				dst = entry_pa(k, t, lvl, n);
 				pte_write(k, dst, pte);
