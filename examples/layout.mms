@@ -30,5 +30,10 @@ echo "mmap_base and the heap move by random amounts (28 bits of pages for mmap).
 sysctl kernel.randomize_va_space=2
 spawn R
 expect R.mmap_base != 0x7ffff7fff000
+# mmap_base(): gap = 8M rlimit + 1M guard + 0x3fffff pages of stack
+# randomisation = 0x4008ff000, so base = 0x7ffffffff000 - 0x4008ff000 - rnd
+# = 0x7ffbff700000 - rnd, rnd < 2^28 pages: down to 0x7efbff701000.
+expect R.mmap_base <= 0x7ffbff700000
+expect R.mmap_base >= 0x7efbff701000
 expect R.start_brk != 0x416000
 show maps R

@@ -8,6 +8,7 @@ write A $p+0x123 "x"
 echo "0x7ffff7fef123 = PGD 255 | PUD 511 | PMD 447 | PTE 495 | offset 0x123"
 show translate A $p+0x123
 expect last.paddr != 0
+expect last.paddr < 128M                 # a frame inside the machine's RAM
 
 echo "The write's fault left the translation in the TLB: the reads hit."
 set verbose on

@@ -341,6 +341,44 @@ TEST(read_ondemand_sequential)
 	mm_machine_destroy(mach);
 }
 
+/*
+ * The x4 step of get_next_ra_size (cur < max/16) never fires with the
+ * default 32-page window (the first window is already 4 = 32/8). With
+ * ra_pages 128 (blockdev --setra 1024) it does:
+ *   read(0):  get_init_ra_size(1, 128) = 4 (1 <= 128/32): pages 0..3,
+ *             async 3, marker on page 1
+ *   read(1):  4 < 128/16 = 8: x4 = 16, start 4: pages 4..19, marker 4
+ *   read(4):  16 <= 64: x2 = 32, start 20: pages 20..51, marker 20
+ *   read(20): 32 <= 64: x2 = 64, start 52: pages 52..115
+ *   read(52): 64 <= 64: x2 = 128 (= max), start 116: pages 116..243
+ */
+TEST(read_ondemand_ramps_x4_then_x2_up_to_ra_pages)
+{
+	struct mm_machine *mach = boot("x86_64");
+	struct mm_kernel *k = &mach->k;
+	struct simfile *f = mkfile(k, "ramp", MM_MB);
+	struct address_space *m = simfile_mapping(f);
+	m->ra.ra_pages = 128;
+	uint8_t buf[PAGE];
+	CHECK_EQ(filemap_read(m, 0, buf, PAGE), PAGE);
+	CHECK_EQ(m->nrpages, 4);
+	CHECK_EQ(filemap_read(m, 1 * PAGE, buf, PAGE), PAGE);
+	CHECK_EQ(m->ra.start, 4);
+	CHECK_EQ(m->ra.size, 16);
+	CHECK_EQ(m->nrpages, 20);
+	CHECK_EQ(filemap_read(m, 4 * PAGE, buf, PAGE), PAGE);
+	CHECK_EQ(m->ra.size, 32);
+	CHECK_EQ(m->nrpages, 52);
+	CHECK_EQ(filemap_read(m, 20 * PAGE, buf, PAGE), PAGE);
+	CHECK_EQ(m->ra.size, 64);
+	CHECK_EQ(m->nrpages, 116);
+	CHECK_EQ(filemap_read(m, 52 * PAGE, buf, PAGE), PAGE);
+	CHECK_EQ(m->ra.start, 116);
+	CHECK_EQ(m->ra.size, 128);
+	CHECK_EQ(m->nrpages, 244);
+	mm_machine_destroy(mach);
+}
+
 TEST(willneed_is_capped_at_ra_pages)
 {
 	struct mm_machine *mach = boot("x86_64");
@@ -581,6 +619,7 @@ int main(void)
 	RUN(fault_random_reads_stop_read_around);
 	RUN(short_file_tail_is_zero_and_sigbus);
 	RUN(read_ondemand_sequential);
+	RUN(read_ondemand_ramps_x4_then_x2_up_to_ra_pages);
 	RUN(willneed_is_capped_at_ra_pages);
 	RUN(write_dirty_then_writeback);
 	RUN(page_mkclean_through_a_shared_mapping);

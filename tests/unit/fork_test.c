@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kernel/task.h"
+#include "mm/filemap.h"
 #include "mm/internal.h"
 #include "mm/memory.h"
 #include "mm/rmap.h"
@@ -114,6 +115,52 @@ TEST(child_write_copies_once_parent_reuses_after_exit)
 	CHECK_EQ(test_pte_pa(a, p), orig);
 	CHECK_EQ(k->vm.item[VM_pgreuse] - reuse, 1);
 	CHECK(test_pte_flags(a, p) & PTE_F_WRITE);
+	CHECK(test_checks_ok(m));
+out:
+	mm_machine_destroy(m);
+}
+
+/*
+ * wp_can_reuse_anon_folio needs both counts at 1: a page mapped once but
+ * with another reference (a get_user_pages pin, a swap-cache reference)
+ * must be copied, since the holder expects the old bytes to stay. Same
+ * setup as above after the child exits (mapcount 1, refcount 1), plus one
+ * reference taken by the test: the parent's write is a COW copy, not a
+ * reuse (cow_flt 1, pgreuse +0, a new frame). Without the extra reference
+ * the same write is a reuse (the test above).
+ */
+TEST(extra_reference_blocks_cow_reuse)
+{
+	struct mm_machine *m = boot(1);
+	if (!m)
+		return;
+	struct mm_kernel *k = &m->k;
+	struct task_struct *a = test_spawn(m, "A", 0);
+	if (!a)
+		goto out;
+	mm_va_t p = (mm_va_t)vm_mmap(a->mm, 0, K4, RW, PRIV_ANON, NULL, 0);
+	CHECK_EQ(rw(m, a, p, "hello", 5, ACCESS_WRITE), 0);
+	mm_pa_t orig = test_pte_pa(a, p);
+	struct task_struct *b = test_fork(m, a, "B", false);
+	if (!b)
+		goto out;
+	task_exit(k, b);
+	struct page *pg = page_at(a, p);
+	CHECK_EQ(pg->_mapcount, 1);
+	CHECK_EQ(pg->_refcount, 1);
+	get_page(pg); /* the "pin" */
+	uint64_t reuse = k->vm.item[VM_pgreuse];
+	CHECK_EQ(rw(m, a, p, "J", 1, ACCESS_WRITE), 0);
+	CHECK_EQ(a->cow_flt, 1);
+	CHECK(test_pte_pa(a, p) != orig);
+	CHECK_EQ(k->vm.item[VM_pgreuse] - reuse, 0);
+	/* The pinned page kept the old bytes; only the pin holds it now. */
+	CHECK_EQ(pg->_mapcount, 0);
+	CHECK_EQ(pg->_refcount, 1);
+	put_page(k, pg);
+	char got[6] = "";
+	CHECK_EQ(rw(m, a, p, got, 5, ACCESS_READ), 0);
+	CHECK(memcmp(got, "Jello", 5) == 0);
 	CHECK(test_checks_ok(m));
 out:
 	mm_machine_destroy(m);
@@ -393,6 +440,7 @@ out:
 int main(void)
 {
 	RUN(child_write_copies_once_parent_reuses_after_exit);
+	RUN(extra_reference_blocks_cow_reuse);
 	RUN(patterns_survive_fork_and_cow);
 	RUN(fork_skips_ptes_of_file_mappings_without_anon_vma);
 	RUN(shared_anonymous_memory_is_shared_across_fork);

@@ -302,6 +302,41 @@ out:
 	mm_machine_destroy(m);
 }
 
+/*
+ * access_error's last rule: a VMA with none of VM_READ/WRITE/EXEC takes no
+ * access at all, a read included (x86 bad_area_access_error before
+ * handle_mm_fault: no pgfault counted, no PTE made). After mprotect
+ * PROT_READ the same read is an ordinary zero-page fault.
+ */
+TEST(prot_none_read_is_segv_until_mprotect)
+{
+	struct mm_machine *m = boot();
+	if (!m)
+		return;
+	struct mm_kernel *k = &m->k;
+	struct task_struct *a = test_spawn(m, "A", 0);
+	if (!a)
+		goto out;
+	int64_t p = vm_mmap(a->mm, 0, 2 * K4, PROT_NONE, PRIV_ANON, NULL, 0);
+	CHECK(p > 0);
+	uint8_t b = 0xff;
+	struct access_stats st = { 0 };
+	/* The first page becomes readable: a read fault maps the zero page. */
+	CHECK_EQ(do_mprotect(a->mm, (mm_va_t)p, K4, PROT_READ), 0);
+	CHECK_EQ(test_access(m, a, (mm_va_t)p, &b, 1, ACCESS_READ, &st), 0);
+	CHECK_EQ(b, 0);
+	CHECK_EQ(st.signal, 0);
+	/* The second stays PROT_NONE: SIGSEGV, no fault handled, no PTE. */
+	uint64_t flt = k->vm.item[VM_pgfault];
+	CHECK_EQ(test_access(m, a, (mm_va_t)p + K4, &b, 1, ACCESS_READ, &st), -EFAULT);
+	CHECK_EQ(st.signal, SIGSEGV);
+	CHECK_EQ(k->vm.item[VM_pgfault], flt);
+	CHECK_STR(task_state_name(a), "killed:segv");
+	CHECK(test_checks_ok(m));
+out:
+	mm_machine_destroy(m);
+}
+
 TEST(forbidden_access_is_segv_without_a_fault)
 {
 	struct mm_machine *m = boot();
@@ -466,6 +501,7 @@ int main(void)
 	RUN(stack_grows_within_rlimit);
 	RUN(segv_kills_and_frees_everything);
 	RUN(forbidden_access_is_segv_without_a_fault);
+	RUN(prot_none_read_is_segv_until_mprotect);
 	RUN(tlb_stride_counts);
 	RUN(accessed_and_dirty_bits);
 	RUN(populate_and_mlock);

@@ -639,6 +639,44 @@ TEST(cma_and_isolate_pageblocks)
 	mm_machine_destroy(m);
 }
 
+/*
+ * A pageblock-order merge across a migratetype boundary: Linux's
+ * __free_one_page lets two o9 halves merge only when both types are
+ * mergeable (MOVABLE/UNMOVABLE/RECLAIMABLE); CMA is not. Take a free
+ * movable o10 block (DMA after boot: o10 at 1024, 2048, 3072, o9 at 512),
+ * turn its upper pageblock into CMA while it is allocated, free it: the
+ * halves go back as two o9 blocks, one movable and one CMA, not one o10.
+ *   before: o10 x3, o9 x1      after: o10 x2, o9 x3 (CMA o9 x1, 512 CMA pages)
+ */
+TEST(cma_half_does_not_merge_with_movable_half)
+{
+	struct mm_machine *m = boot("x86_64", 128 * MB, 1);
+	if (!m)
+		return;
+	struct mm_kernel *k = &m->k;
+	struct zone *z = &k->node.node_zones[ZONE_DMA];
+	CHECK_EQ(nr_free(z, 10), 3);
+	CHECK_EQ(nr_free(z, 9), 1);
+	struct page *p = alloc_pages_nopcp(k, GFP_DMA | __GFP_MOVABLE, 10);
+	CHECK(p != NULL);
+	if (!p) {
+		mm_machine_destroy(m);
+		return;
+	}
+	mm_pfn_t base = pfn(k, p);
+	CHECK(base == 1024 || base == 2048 || base == 3072);
+	CHECK_EQ(nr_free(z, 10), 2);
+	set_pageblock_migratetype(z, base + 512, MIGRATE_CMA);
+	free_pages_nopcp(k, p, 10);
+	CHECK_EQ(nr_free(z, 10), 2);
+	CHECK_EQ(nr_free(z, 9), 3);
+	CHECK_EQ(nr_free_mt(z, 9, MIGRATE_CMA), 1);
+	CHECK_EQ(nr_free_mt(z, 9, MIGRATE_MOVABLE), 2);
+	CHECK_EQ(z->nr_free_cma, 512);
+	CHECK(mm_check_invariants(k));
+	mm_machine_destroy(m);
+}
+
 TEST(highatomic_reserve)
 {
 	struct mm_machine *m = boot("x86_64", 1 * GB, 1);
@@ -997,6 +1035,7 @@ int main(void)
 	RUN(partial_claim_and_watermark_boost);
 	RUN(movable_steals_smallest_without_claiming);
 	RUN(cma_and_isolate_pageblocks);
+	RUN(cma_half_does_not_merge_with_movable_half);
 	RUN(highatomic_reserve);
 	RUN(gfp_zero_and_comp);
 	RUN(refcounted_free);

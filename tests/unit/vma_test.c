@@ -107,6 +107,36 @@ TEST(layout_x86_64)
 	test_shutdown(m);
 }
 
+/*
+ * The randomised layout with a known random factor (x86 mmap_base and
+ * mmap_legacy_base): with PF_RANDOMIZE the gap also reserves the stack's
+ * maximum randomisation, 0x3fffff pages on 64-bit:
+ *   gap = 8M + 1M guard + 0x3fffff000 = 0x4008ff000 (> 128M, < 5/6)
+ *   base = 0x7ffffffff000 - 0x4008ff000 - rnd = 0x7ffbff700000 - rnd
+ *   legacy = 0x2aaaaaaab000 + rnd
+ */
+TEST(randomized_layout_with_known_rnd)
+{
+	struct mm_machine *m = boot("x86_64", 1);
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	struct mm_struct *mm = mm_alloc(&m->k);
+	CHECK(mm != NULL);
+	if (mm) {
+		mm_pick_mmap_layout(mm, true, 0, false);
+		CHECK_EQ(mm->mmap_base, 0x7ffbff700000ULL);
+		mm_pick_mmap_layout(mm, true, 0x5123, false); /* rounded down to 0x5000 */
+		CHECK_EQ(mm->mmap_base, 0x7ffbff6fb000ULL);
+		CHECK_EQ(mm->mmap_legacy_base, 0x2aaaaaab0000ULL);
+		/* Not randomised: the random bytes are ignored, gap 9M -> 128M. */
+		mm_pick_mmap_layout(mm, false, 0x5123, false);
+		CHECK_EQ(mm->mmap_base, MMAP_BASE_64);
+		mm_free(mm);
+	}
+	test_shutdown(m);
+}
+
 TEST(topdown_placement)
 {
 	struct mm_machine *m = boot("x86_64", 1);
@@ -838,6 +868,7 @@ TEST(toy_layout)
 int main(void)
 {
 	RUN(layout_x86_64);
+	RUN(randomized_layout_with_known_rnd);
 	RUN(topdown_placement);
 	RUN(hints);
 	RUN(mmap_errors);

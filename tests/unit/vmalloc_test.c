@@ -206,6 +206,31 @@ TEST(lazy_purge_after_32M)
 	mm_machine_destroy(m);
 }
 
+/*
+ * The purge rule is strictly "more than lazy_max_pages" (Linux's
+ * free_vmap_area_noflush: nr_lazy > nr_lazy_max). 8192 = 31 * 257 + 225:
+ * 31 vfrees of 1M (257 pages with the guard), then one of 896K (224 + 1
+ * guard = 225 pages) lands exactly on 8192 and waits; a 4K vfree (1 + 1
+ * guard = 2 pages, 8194) purges.
+ */
+TEST(lazy_purge_waits_at_exactly_lazy_max_pages)
+{
+	struct mm_machine *m = boot("x86_64", 128 * MM_MB, 1);
+	struct mm_kernel *k = &m->k;
+	struct vmalloc_state *vs = k->vmalloc;
+	CHECK_EQ(vs->lazy_max_pages, 8192);
+	for (int i = 0; i < 31; i++)
+		vfree(k, vmalloc(k, MM_MB));
+	vfree(k, vmalloc(k, 224 * 4096));
+	CHECK_EQ(vs->lazy_pages, 8192);
+	CHECK_EQ(vs->nr_purges, 0);
+	vfree(k, vmalloc(k, 4096));
+	CHECK_EQ(vs->nr_purges, 1);
+	CHECK_EQ(vs->lazy_pages, 0);
+	CHECK(vmalloc_check(k));
+	mm_machine_destroy(m);
+}
+
 TEST(stale_tlb_entry_until_the_purge)
 {
 	struct mm_machine *m = boot("x86_64", 128 * MM_MB, 2);
@@ -461,6 +486,7 @@ int main(void)
 	RUN(pages_not_physically_contiguous);
 	RUN(vfree_returns_every_page);
 	RUN(lazy_purge_after_32M);
+	RUN(lazy_purge_waits_at_exactly_lazy_max_pages);
 	RUN(stale_tlb_entry_until_the_purge);
 	RUN(lowest_fit_matches_a_linear_scan);
 	RUN(vmallocinfo_format);
